@@ -1,0 +1,24 @@
+// Entry points of the daemon subcommands (`skiff up`, `skiff kubeconfig`), implemented beside
+// the server wiring; main.cc parses flags and calls these.
+#pragma once
+
+#include <string>
+
+namespace skiff::cli {
+
+struct UpOptions {
+  std::string data_dir;                   // empty = DefaultDataDir()
+  std::string listen = "127.0.0.1:6443";  // host:port for the HTTPS API
+  std::string log_level = "info";         // trace, debug, info, warn, error
+};
+
+// Runs the embedded control plane until SIGINT/SIGTERM. Returns the process exit code.
+int RunUp(const UpOptions& options);
+
+// Prints the kubeconfig written by `skiff up` into `data_dir`. Returns the exit code.
+int RunKubeconfig(const std::string& data_dir);
+
+// $SKIFF_DATA_DIR, else $XDG_DATA_HOME/skiff, else ~/.local/share/skiff.
+std::string DefaultDataDir();
+
+}  // namespace skiff::cli
