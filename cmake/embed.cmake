@@ -9,6 +9,7 @@ function(skiff_embed out_var symbol)
     COMMAND ${CMAKE_COMMAND} -DOUT=${gen} -DSYMBOL=${symbol} "-DFILES=${files}"
             -P ${CMAKE_SOURCE_DIR}/cmake/embed_gen.cmake
     DEPENDS ${files} ${CMAKE_SOURCE_DIR}/cmake/embed_gen.cmake
-    COMMENT "Embedding ${symbol}")
+    COMMENT "Embedding ${symbol}"
+    VERBATIM)
   set(${out_var} ${gen} PARENT_SCOPE)
 endfunction()

@@ -1,0 +1,213 @@
+// The scale (autoscaling/v1 Scale), pod log and namespace finalize subresources.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "api/jsonpath.h"
+#include "apiserver/errors.h"
+#include "apiserver/lifecycle.h"
+#include "apiserver/object_meta.h"
+
+namespace skiff::apiserver {
+namespace {
+
+// Reads a dotted path like ".spec.replicas".
+Json ReadPath(const Json& obj, const std::string& path) {
+  auto r = api::EvaluateJsonPath(obj, path);
+  return r.ok() && !r->empty() ? (*r)[0] : Json();
+}
+
+void WritePath(Json& obj, const std::string& path, Json value) {
+  Json* cur = &obj;
+  size_t i = path.starts_with(".") ? 1 : 0;
+  while (i < path.size()) {
+    size_t dot = path.find('.', i);
+    std::string key = path.substr(i, dot == std::string::npos ? std::string::npos : dot - i);
+    if (!cur->is_object()) *cur = Json::object();
+    cur = &(*cur)[key];
+    if (dot == std::string::npos) break;
+    i = dot + 1;
+  }
+  *cur = std::move(value);
+}
+
+std::string SelectorString(const Json& sel) {
+  if (sel.is_string()) return sel.get<std::string>();
+  std::string out;
+  if (sel.is_object() && sel.contains("matchLabels") && sel["matchLabels"].is_object()) {
+    for (auto& [k, v] : sel["matchLabels"].items()) {
+      if (!out.empty()) out += ",";
+      out += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+  }
+  return out;
+}
+
+Json ToScale(const api::KindInfo& kind, const Json& obj) {
+  const api::ScaleSubresource& sc = kind.StorageVersion().scale;
+  Json sel = sc.label_selector_path.empty() ? Json() : ReadPath(obj, sc.label_selector_path);
+  if (sel.is_null() && obj.contains("spec") && obj["spec"].contains("selector")) sel = obj["spec"]["selector"];
+  Json replicas = ReadPath(obj, sc.spec_replicas_path);
+  Json status_replicas = ReadPath(obj, sc.status_replicas_path);
+  const Json& m = obj.at("metadata");
+  Json scale = {{"kind", "Scale"},
+                {"apiVersion", "autoscaling/v1"},
+                {"metadata",
+                 {{"name", m.value("name", "")},
+                  {"uid", m.value("uid", "")},
+                  {"resourceVersion", m.value("resourceVersion", "")},
+                  {"creationTimestamp", m.value("creationTimestamp", "")}}},
+                {"spec", {{"replicas", replicas.is_number() ? replicas : Json(0)}}},
+                {"status", {{"replicas", status_replicas.is_number() ? status_replicas : Json(0)}}}};
+  if (m.contains("namespace")) scale["metadata"]["namespace"] = m["namespace"];
+  if (std::string s = SelectorString(sel); !s.empty()) scale["status"]["selector"] = s;
+  return scale;
+}
+
+}  // namespace
+
+Awaitable<void> HandleScale(Context& ctx, Request& req, ResponseWriter& w, const ResourcePath& p) {
+  auto fail = [&](const Status& s) -> Awaitable<void> { co_await w.Send(ErrorResponse(s)); };
+  if (!p.kind->StorageVersion().scale_subresource) {
+    co_return co_await fail(ReasonError(404, "NotFound", "the server could not find the requested resource"));
+  }
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto current = ctx.store->Get(p.kind->ResourceId(), p.ns, p.name);
+    if (!current) co_return co_await fail(NotFoundError(*p.kind, p.name));
+    Json scale = ToScale(*p.kind, *current->value);
+    if (req.method == "GET") {
+      co_return co_await w.Send(MakeResponse(200, "application/json", DumpJson(scale)));
+    }
+    Json updated;
+    auto body = ParseJson(req.body);
+    if (!body.ok()) co_return co_await fail(BadRequestError(body.status().message()));
+    if (req.method == "PUT") {
+      updated = *body;
+    } else if (req.method == "PATCH") {
+      std::string ct = req.Header("content-type");
+      if (ct.starts_with("application/json-patch+json")) {
+        auto r = Json(scale).patch(*body);
+        updated = r;
+      } else {
+        updated = scale;
+        updated.merge_patch(*body);
+      }
+    } else {
+      co_return co_await fail(ReasonError(405, "MethodNotAllowed", "method not allowed"));
+    }
+    if (!updated.contains("spec") || !updated["spec"].contains("replicas") ||
+        !updated["spec"]["replicas"].is_number_integer() || updated["spec"]["replicas"].get<int64_t>() < 0) {
+      Status s = InvalidError(*p.kind, p.name,
+                              {{"FieldValueInvalid", "Invalid value: must be a non-negative integer",
+                                "spec.replicas"}});
+      co_return co_await fail(s);
+    }
+    std::string rv = updated.contains("metadata") ? updated["metadata"].value("resourceVersion", "") : "";
+    if (!rv.empty() && rv != std::to_string(current->revision)) co_return co_await fail(ConflictError(*p.kind, p.name));
+    Json obj = *current->value;
+    WritePath(obj, p.kind->StorageVersion().scale.spec_replicas_path, updated["spec"]["replicas"]);
+    if (obj != *current->value) obj["metadata"]["generation"] = obj["metadata"].value("generation", 1) + 1;
+    auto stored = co_await AwaitUpdate(ctx, current->resource, current->ns, current->name,
+                                       current->revision, std::move(obj));
+    if (!stored.ok() && stored.status().code() == StatusCode::kAborted) continue;
+    if (!stored.ok()) co_return co_await fail(stored.status());
+    co_return co_await w.Send(MakeResponse(200, "application/json", DumpJson(ToScale(*p.kind, *(*stored)->value))));
+  }
+  co_await fail(ConflictError(*p.kind, p.name));
+}
+
+Awaitable<void> HandlePodLog(Context& ctx, Request& req, ResponseWriter& w, const ResourcePath& p) {
+  auto fail = [&](const Status& s) -> Awaitable<void> { co_await w.Send(ErrorResponse(s)); };
+  if (!(p.kind->group.empty() && p.kind->kind == "Pod") || req.method != "GET") {
+    co_return co_await fail(ReasonError(404, "NotFound", "the server could not find the requested resource"));
+  }
+  auto pod = ctx.store->Get("pods", p.ns, p.name);
+  if (!pod) co_return co_await fail(NotFoundError(*p.kind, p.name));
+  const Json& spec = pod->value->value("spec", Json::object());
+  std::string container = req.Query("container");
+  std::vector<std::string> names;
+  if (spec.contains("containers")) {
+    for (const auto& c : spec["containers"]) names.push_back(c.value("name", ""));
+  }
+  if (container.empty()) {
+    if (names.size() != 1) {
+      std::string list;
+      for (auto& n : names) list += (list.empty() ? "" : " ") + n;
+      co_return co_await fail(BadRequestError("a container name must be specified for pod " + p.name +
+                                              ", choose one of: [" + list + "]"));
+    }
+    container = names[0];
+  }
+  std::filesystem::path file = std::filesystem::path(ctx.data_dir) / "logs" / p.ns / p.name /
+                               (container + (req.QueryBool("previous") ? ".previous.log" : ".log"));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    co_return co_await fail(BadRequestError("container \"" + container + "\" in pod \"" + p.name +
+                                            "\" is waiting to start: ContainerCreating"));
+  }
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (std::string t = req.Query("tailLines"); !t.empty()) {
+    long n = std::atol(t.c_str());
+    size_t pos = data.size();
+    if (pos && data[pos - 1] == '\n') --pos;
+    while (n > 0 && pos > 0) {
+      pos = data.rfind('\n', pos - 1);
+      if (pos == std::string::npos) { pos = 0; break; }
+      if (--n == 0) { ++pos; break; }
+    }
+    data = data.substr(n > 0 ? 0 : pos);
+  }
+  if (!req.QueryBool("follow")) {
+    co_return co_await w.Send(MakeResponse(200, "text/plain", std::move(data)));
+  }
+  if (!co_await w.StartStream("text/plain", {})) co_return;
+  if (!co_await w.WriteChunk(std::move(data))) co_return;
+  // Follow: poll the file for growth until the pod goes away or the client leaves.
+  auto offset = std::filesystem::file_size(file);
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(std::chrono::milliseconds(100));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    std::error_code ec;
+    auto size = std::filesystem::file_size(file, ec);
+    if (!ec && size > offset) {
+      std::ifstream f(file, std::ios::binary);
+      f.seekg(static_cast<std::streamoff>(offset));
+      std::string more(size - offset, '\0');
+      f.read(more.data(), static_cast<std::streamsize>(more.size()));
+      offset = size;
+      if (!co_await w.WriteChunk(std::move(more))) co_return;
+    }
+    if (!ctx.store->Get("pods", p.ns, p.name)) break;
+  }
+  co_await w.EndStream();
+}
+
+Awaitable<void> HandleNamespaceFinalize(Context& ctx, Request& req, ResponseWriter& w,
+                                        const ResourcePath& p) {
+  auto fail = [&](const Status& s) -> Awaitable<void> { co_await w.Send(ErrorResponse(s)); };
+  if (!(p.kind->group.empty() && p.kind->kind == "Namespace") || req.method != "PUT") {
+    co_return co_await fail(ReasonError(404, "NotFound", "the server could not find the requested resource"));
+  }
+  auto body = ParseJson(req.body);
+  if (!body.ok()) co_return co_await fail(BadRequestError(body.status().message()));
+  auto current = ctx.store->Get("namespaces", "", p.name);
+  if (!current) co_return co_await fail(NotFoundError(*p.kind, p.name));
+  Json obj = *current->value;
+  obj["spec"]["finalizers"] = body->contains("spec") ? (*body)["spec"].value("finalizers", Json::array()) : Json::array();
+  bool remove = obj["metadata"].contains("deletionTimestamp") && obj["spec"]["finalizers"].empty() &&
+                (!obj["metadata"].contains("finalizers") || obj["metadata"]["finalizers"].empty());
+  StatusOr<store::ObjectPtr> stored = NotFound(p.name);
+  if (remove) {
+    stored = co_await AwaitDelete(ctx, "namespaces", "", p.name, current->revision);
+  } else {
+    stored = co_await AwaitUpdate(ctx, "namespaces", "", p.name, current->revision, std::move(obj));
+  }
+  if (!stored.ok()) co_return co_await fail(stored.status());
+  co_await w.Send(MakeResponse(200, "application/json", (*stored)->encoded));
+}
+
+}  // namespace skiff::apiserver

@@ -1,0 +1,66 @@
+// `skiff up` and `skiff kubeconfig`: the embedded control plane in one process.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "apiserver/apiserver.h"
+#include "cli/server_commands.h"
+
+namespace skiff::cli {
+
+std::string DefaultDataDir() {
+  if (const char* d = std::getenv("SKIFF_DATA_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/skiff";
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : "/root") + "/.local/share/skiff";
+}
+
+int RunUp(const UpOptions& options) {
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  // Block termination signals before any thread starts, then wait for them here.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  apiserver::ApiServerOptions o;
+  o.data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  o.listen = options.listen;
+  // Tuning knob for tests of watch expiry (410); the default keeps 20000 events.
+  if (const char* h = std::getenv("SKIFF_WATCH_HISTORY"); h && *h) o.watch_history = std::atoll(h);
+  auto server = apiserver::ApiServer::Start(o);
+  if (!server.ok()) {
+    std::cerr << "skiff up: " << server.status().ToString() << "\n";
+    return 1;
+  }
+  std::cerr << "skiff is up: " << (*server)->url() << "\n"
+            << "  kubeconfig: " << (*server)->kubeconfig_path() << "\n"
+            << "  try: KUBECONFIG=" << (*server)->kubeconfig_path() << " kubectl get namespaces\n";
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("component=skiff received signal {}, shutting down", sig);
+  (*server)->Stop();
+  return 0;
+}
+
+int RunKubeconfig(const std::string& data_dir) {
+  std::string dir = data_dir.empty() ? DefaultDataDir() : data_dir;
+  std::ifstream in(dir + "/kubeconfig");
+  if (!in) {
+    std::cerr << "error: no kubeconfig in " << dir << " (run `skiff up` first)\n";
+    return 1;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::cout << ss.str();
+  return 0;
+}
+
+}  // namespace skiff::cli
