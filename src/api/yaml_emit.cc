@@ -164,6 +164,33 @@ bool IsBase60Float(std::string_view s) {
   return i == s.size();
 }
 
+// go-yaml v2 reads plain scalars shaped like dates or timestamps ("2006-1-2",
+// "2006-1-2T15:4:5Z", "2006-1-2 15:4:5.9") as timestamps, so it quotes such strings on output;
+// kubectl prints `creationTimestamp: "2025-01-02T03:04:05Z"`.
+bool IsYamlTimestamp(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&](size_t min, size_t max) {
+    size_t start = i;
+    while (i < s.size() && IsDigit(s[i]) && i - start < max) {
+      ++i;
+    }
+    return i - start >= min;
+  };
+  if (!digits(4, 4) || i >= s.size() || s[i++] != '-' || !digits(1, 2) || i >= s.size() ||
+      s[i++] != '-' || !digits(1, 2)) {
+    return false;
+  }
+  if (i == s.size()) {
+    return true;
+  }
+  if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') {
+    return false;
+  }
+  ++i;
+  return digits(1, 2) && i < s.size() && s[i++] == ':' && digits(1, 2) && i < s.size() &&
+         s[i++] == ':' && digits(1, 2);
+}
+
 enum class Style { kPlain, kSingle, kDouble, kLiteral };
 
 Style ChooseStyle(std::string_view s, bool key) {
@@ -174,7 +201,8 @@ Style ChooseStyle(std::string_view s, bool key) {
   if (s.find('\n') != std::string_view::npos) {
     return !key && a.block_allowed && !odd_breaks ? Style::kLiteral : Style::kDouble;
   }
-  if (s == "<<" || !ResolvePlainYamlScalar(s).is_string() || IsBase60Float(s)) {
+  if (s == "<<" || !ResolvePlainYamlScalar(s).is_string() || IsBase60Float(s) ||
+      IsYamlTimestamp(s)) {
     return Style::kDouble;
   }
   if (a.block_plain_allowed) {

@@ -384,5 +384,16 @@ TEST(YamlTest, RoundTrip) {
   }
 }
 
+TEST(YamlTest, ToYamlQuotesTimestampsLikeKubectl) {
+  Json j = Json::parse(R"({"t": "2025-01-02T03:04:05Z", "d": "2025-1-2", "s": "2025-01-02x"})");
+  std::string y = ToYaml(j);
+  EXPECT_NE(y.find("t: \"2025-01-02T03:04:05Z\""), std::string::npos) << y;
+  EXPECT_NE(y.find("d: \"2025-1-2\""), std::string::npos) << y;
+  EXPECT_NE(y.find("s: 2025-01-02x"), std::string::npos) << y;
+  auto back = ParseYamlOrJson(y);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, j);
+}
+
 }  // namespace
 }  // namespace skiff::api

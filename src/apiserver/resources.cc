@@ -8,6 +8,7 @@
 #include "api/json_patch.h"
 #include "api/label_selector.h"
 #include "api/managed_fields.h"
+#include "api/protobuf.h"
 #include "api/strategic_merge.h"
 #include "apiserver/admission.h"
 #include "apiserver/errors.h"
@@ -569,12 +570,19 @@ Awaitable<void> DeleteCollection(Context& ctx, Request& req, ResponseWriter& w,
 
 Awaitable<void> HandleResource(Context& ctx, Request& req, ResponseWriter& w, ResourcePath p) {
   const std::string& m = req.method;
-  // Only JSON (and YAML for apply) bodies: a protobuf client is told so and falls back.
-  if (!req.body.empty() && req.Header("content-type").starts_with("application/vnd.kubernetes.protobuf")) {
-    Status s = ReasonError(415, "UnsupportedMediaType",
-                           "the body of the request was in an unknown format - accepted media types "
-                           "include: application/json, application/yaml");
-    co_return co_await w.Send(ErrorResponse(s));
+  // kubectl's typed clients (create namespace|configmap|deployment|...) send Kubernetes
+  // protobuf and do not fall back to JSON: decode at the edge, handle as JSON from here on.
+  if (!req.body.empty() && req.Header("content-type").starts_with(api::kKubernetesProtobufContentType)) {
+    auto decoded = api::DecodeKubernetesProtobuf(req.body);
+    if (!decoded.ok()) {
+      Status s = decoded.status().code() == StatusCode::kUnimplemented
+                     ? ReasonError(415, "UnsupportedMediaType", decoded.status().message())
+                     : BadRequestError("the object provided is unrecognized: " +
+                                       decoded.status().message());
+      co_return co_await w.Send(ErrorResponse(s));
+    }
+    req.body = DumpJson(*decoded);
+    req.headers["content-type"] = "application/json";
   }
   if (p.subresource == "scale") co_return co_await HandleScale(ctx, req, w, p);
   if (p.subresource == "log") co_return co_await HandlePodLog(ctx, req, w, p);

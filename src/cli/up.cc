@@ -35,6 +35,8 @@ int RunUp(const UpOptions& options) {
   o.listen = options.listen;
   // Tuning knob for tests of watch expiry (410); the default keeps 20000 events.
   if (const char* h = std::getenv("SKIFF_WATCH_HISTORY"); h && *h) o.watch_history = std::atoll(h);
+  // FULL (default) fsyncs every commit; NORMAL survives kill -9 but not power loss.
+  if (const char* s = std::getenv("SKIFF_STORE_SYNC"); s && *s) o.synchronous = s;
   auto server = apiserver::ApiServer::Start(o);
   if (!server.ok()) {
     std::cerr << "skiff up: " << server.status().ToString() << "\n";

@@ -12,6 +12,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -215,6 +216,9 @@ class SkiffCliTest(unittest.TestCase):
             [SKIFF_BIN, "--kubeconfig", self.kubeconfig, "get", "configmaps", "-n", "ml-prod",
              "-l", "watch-test=yes", "-w"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Bounds a failure only: a missing event then reads as EOF instead of hanging.
+        killer = threading.Timer(60, watcher.kill)
+        killer.start()
         try:
             # The watch is established once the (empty) initial list has been reported.
             self.assertEqual(watcher.stderr.readline(), "No resources found in ml-prod namespace.\n")
@@ -226,6 +230,7 @@ class SkiffCliTest(unittest.TestCase):
             self.skiff("delete", "configmap", "watched", "-n", "ml-prod")
             self.assertRegex(watcher.stdout.readline(), r"^watched +1 +\S+\n$")
         finally:
+            killer.cancel()
             watcher.kill()
             watcher.wait()
             watcher.stdout.close()
