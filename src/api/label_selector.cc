@@ -114,7 +114,7 @@ std::vector<std::string> ValueProblems(std::string_view v) {
 
 std::string Invalid(const std::string& field, std::string_view value,
                     const std::vector<std::string>& errs) {
-  std::string msg = field + ": Invalid value: " + Json(std::string(value)).dump() + ": ";
+  std::string msg = field + ": Invalid value: " + Json(std::string(value)).dump(-1, ' ', false, Json::error_handler_t::replace) + ": ";
   for (size_t i = 0; i < errs.size(); ++i) {
     msg += (i ? "; " : "") + errs[i];
   }
@@ -162,25 +162,25 @@ std::string ValidateRequirement(LabelSelector::Requirement& r) {
     case Op::kDoubleEquals:
     case Op::kNotEquals:
       if (r.values.size() != 1) {
-        return "values: Invalid value: " + Json(r.values).dump() +
+        return "values: Invalid value: " + Json(r.values).dump(-1, ' ', false, Json::error_handler_t::replace) +
                ": exact-match compatibility requires one single value";
       }
       break;
     case Op::kExists:
     case Op::kDoesNotExist:
       if (!r.values.empty()) {
-        return "values: Invalid value: " + Json(r.values).dump() +
+        return "values: Invalid value: " + Json(r.values).dump(-1, ' ', false, Json::error_handler_t::replace) +
                ": values set must be empty for exists and does not exist";
       }
       break;
     case Op::kGreaterThan:
     case Op::kLessThan:
       if (r.values.size() != 1) {
-        return "values: Invalid value: " + Json(r.values).dump() +
+        return "values: Invalid value: " + Json(r.values).dump(-1, ' ', false, Json::error_handler_t::replace) +
                ": for 'Gt', 'Lt' operators, exactly one value is required";
       }
       if (!ParseInt(r.values[0])) {
-        return "values[0]: Invalid value: " + Json(r.values[0]).dump() +
+        return "values[0]: Invalid value: " + Json(r.values[0]).dump(-1, ' ', false, Json::error_handler_t::replace) +
                ": for 'Gt', 'Lt' operators, the value must be an integer";
       }
       return "";
@@ -573,7 +573,7 @@ StatusOr<LabelSelector> LabelSelectorFromJson(const Json& selector) {
       } else if (op == "DoesNotExist") {
         r.op = Op::kDoesNotExist;
       } else {
-        return InvalidArgument(Json(op).dump() + " is not a valid label selector operator");
+        return InvalidArgument(Json(op).dump(-1, ' ', false, Json::error_handler_t::replace) + " is not a valid label selector operator");
       }
       if (auto vals = e.find("values"); vals != e.end() && !vals->is_null()) {
         if (!vals->is_array()) {

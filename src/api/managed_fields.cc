@@ -560,9 +560,9 @@ Comparison CompareObjects(const Json& old_obj, const Json& new_obj, const Json* 
 
 // printManager in apiserver's managedfields/internal/conflict.go.
 std::string DescribeManager(const Entry& e) {
-  std::string s = Json(e.manager).dump();
+  std::string s = Json(e.manager).dump(-1, ' ', false, Json::error_handler_t::replace);
   if (!e.subresource.empty()) {
-    s += " with subresource " + Json(e.subresource).dump();
+    s += " with subresource " + Json(e.subresource).dump(-1, ' ', false, Json::error_handler_t::replace);
   }
   if (e.operation == "Update") {
     s += " using " + e.api_version;

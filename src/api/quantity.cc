@@ -330,7 +330,7 @@ StatusOr<Quantity> QuantityFromJson(const Json& value) {
     return ParseQuantity(value.get_ref<const std::string&>());
   }
   if (value.is_number()) {
-    return ParseQuantity(value.dump());
+    return ParseQuantity(value.dump(-1, ' ', false, Json::error_handler_t::replace));
   }
   return InvalidArgument("quantity must be a string or a number");
 }

@@ -392,7 +392,7 @@ class Validator {
     if (c.unique_items) {
       std::map<std::string, size_t> seen;
       for (size_t i = 0; i < v.size(); ++i) {
-        if (!seen.emplace(v[i].dump(), i).second) {
+        if (!seen.emplace(v[i].dump(-1, ' ', false, Json::error_handler_t::replace), i).second) {
           out_.push_back(
               FieldInvalid(path, "", fmt::format("{} in body shouldn't contain duplicates", path)));
           break;
@@ -402,7 +402,7 @@ class Validator {
     if (s.list_type() == "set") {
       std::map<std::string, size_t> seen;
       for (size_t i = 0; i < v.size(); ++i) {
-        if (!seen.emplace(v[i].dump(), i).second) {
+        if (!seen.emplace(v[i].dump(-1, ' ', false, Json::error_handler_t::replace), i).second) {
           out_.push_back(FieldDuplicate(Index(path, i), v[i]));
         }
       }
@@ -434,7 +434,7 @@ class Validator {
           key[k] = *prop->default_value();
         }
       }
-      if (!seen.emplace(key.dump(), i).second) {
+      if (!seen.emplace(key.dump(-1, ' ', false, Json::error_handler_t::replace), i).second) {
         out_.push_back(FieldDuplicate(Index(path, i), key));
       }
     }
@@ -448,7 +448,7 @@ class Validator {
     }
     std::vector<std::string> supported;
     for (const Json& allowed : c.enum_values) {
-      supported.push_back(allowed.is_string() ? allowed.get<std::string>() : allowed.dump());
+      supported.push_back(allowed.is_string() ? allowed.get<std::string>() : allowed.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
     out_.push_back(FieldNotSupported(path, v, supported));
   }

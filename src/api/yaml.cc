@@ -1,11 +1,8 @@
-// yaml-cpp adapter: YAML event stream -> Json with go-yaml v2 scalar resolution. The only place
-// yaml-cpp exceptions are caught. The emitter (ToYaml) is in yaml_emit.cc.
+// libyaml adapter: YAML event stream -> Json with go-yaml v2 scalar resolution. The emitter
+// (ToYaml) is in yaml_emit.cc.
 #include "api/yaml.h"
 
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/mark.h>
-#include <yaml-cpp/parser.h>
+#include <yaml.h>
 
 #include <algorithm>
 #include <charconv>
@@ -14,7 +11,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <streambuf>
 
 namespace skiff::api {
 namespace {
@@ -233,19 +229,19 @@ StatusOr<Json> ResolveTaggedScalar(const std::string& tag, const std::string& va
   return v;
 }
 
-// Raised inside event callbacks to abort yaml-cpp's recursive parse; caught in ParseStream.
-struct BuildError {
-  YAML::Mark mark;
-  std::string message;
+// A position in the input for error messages (0-based; `valid` false when unknown).
+struct Mark {
+  size_t line = 0;
+  size_t column = 0;
+  bool valid = false;
 };
 
-// Reads a string_view through std::istream without copying it.
-class ViewStreamBuf : public std::streambuf {
- public:
-  explicit ViewStreamBuf(std::string_view s) {
-    char* p = const_cast<char*>(s.data());  // never written: get area only
-    setg(p, p, p + s.size());
-  }
+Mark MarkOf(const yaml_mark_t& m) { return Mark{m.line, m.column, true}; }
+
+// Raised inside the event loop to abort the parse; caught in ParseStream.
+struct BuildError {
+  Mark mark;
+  std::string message;
 };
 
 struct Anchored {
@@ -254,61 +250,98 @@ struct Anchored {
   int64_t nodes;
 };
 
-// Builds one Json per document from yaml-cpp's events.
-class JsonBuilder : public YAML::EventHandler {
+// Builds one Json per document from libyaml's parse events.
+class JsonBuilder {
  public:
   explicit JsonBuilder(std::vector<Json>& docs) : docs_(docs) {}
 
-  void OnDocumentStart(const YAML::Mark&) override {
-    stack_.clear();
-    anchors_.clear();
-    doc_ = Json();
-  }
-
-  void OnDocumentEnd() override {
-    if (!doc_.is_null()) {
-      docs_.push_back(std::move(doc_));
+  // Handles one event; returns false at the end of the stream.
+  bool Handle(const yaml_event_t& e) {
+    Mark mark = MarkOf(e.start_mark);
+    switch (e.type) {
+      case YAML_STREAM_END_EVENT:
+        return false;
+      case YAML_DOCUMENT_START_EVENT:
+        stack_.clear();
+        anchors_.clear();
+        doc_ = Json();
+        break;
+      case YAML_DOCUMENT_END_EVENT:
+        if (!doc_.is_null()) {
+          docs_.push_back(std::move(doc_));
+        }
+        doc_ = Json();
+        break;
+      case YAML_ALIAS_EVENT:
+        OnAlias(mark, Str(e.data.alias.anchor));
+        break;
+      case YAML_SCALAR_EVENT: {
+        const auto& sc = e.data.scalar;
+        // Untagged plain scalars are resolved ("?"); untagged quoted/block ones are strings ("!").
+        std::string tag = sc.tag ? Str(sc.tag)
+                                 : (sc.style == YAML_PLAIN_SCALAR_STYLE ? std::string("?")
+                                                                        : std::string("!"));
+        std::string value(reinterpret_cast<const char*>(sc.value), sc.length);
+        StatusOr<Json> resolved = ResolveTaggedScalar(tag, value);
+        if (!resolved.ok()) {
+          throw BuildError{mark, resolved.status().message()};
+        }
+        const bool merge_key = tag == "?" && value == "<<";
+        Complete(mark, std::move(*resolved), Str(sc.anchor), 0, 1, merge_key);
+        break;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+        Push(mark, Json::array(), Str(e.data.sequence_start.anchor));
+        break;
+      case YAML_SEQUENCE_END_EVENT:
+        Pop();
+        break;
+      case YAML_MAPPING_START_EVENT:
+        Push(mark, Json::object(), Str(e.data.mapping_start.anchor));
+        break;
+      case YAML_MAPPING_END_EVENT:
+        OnMapEnd();
+        break;
+      default:
+        break;
     }
-    doc_ = Json();
+    return true;
   }
 
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Complete(mark, Json(), anchor, 0, 1, false);
+ private:
+  struct Frame {
+    Json value;  // object or array under construction
+    Mark mark;
+    std::string anchor;
+    int level = 1;
+    int64_t nodes = 1;
+    bool expecting_key = true;
+    bool merge_pending = false;
+    std::string key;
+    std::vector<Json> merges;
+  };
+
+  static std::string Str(const yaml_char_t* s) {
+    return s ? std::string(reinterpret_cast<const char*>(s)) : std::string();
   }
 
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+  static std::string DepthMessage() {
+    return "exceeded max depth of " + std::to_string(kMaxYamlDepth);
+  }
+
+  void OnAlias(const Mark& mark, const std::string& anchor) {
     auto it = anchors_.find(anchor);
     if (it == anchors_.end()) {
-      throw BuildError{mark, "unknown anchor referenced"};
+      throw BuildError{mark, "unknown anchor '" + anchor + "' referenced"};
     }
     if (static_cast<int>(stack_.size()) + it->second.level > kMaxYamlDepth) {
       throw BuildError{mark, DepthMessage()};
     }
     ChargeCopy(mark, it->second.nodes);
-    Complete(mark, it->second.value, YAML::NullAnchor, it->second.level, it->second.nodes, false);
+    Complete(mark, it->second.value, "", it->second.level, it->second.nodes, false);
   }
 
-  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override {
-    StatusOr<Json> resolved = ResolveTaggedScalar(tag, value);
-    if (!resolved.ok()) {
-      throw BuildError{mark, resolved.status().message()};
-    }
-    const bool merge_key = tag == "?" && value == "<<";
-    Complete(mark, std::move(*resolved), anchor, 0, 1, merge_key);
-  }
-
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    Push(mark, Json::array(), anchor);
-  }
-  void OnSequenceEnd() override { Pop(); }
-
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    Push(mark, Json::object(), anchor);
-  }
-  void OnMapEnd() override {
+  void OnMapEnd() {
     Frame& f = stack_.back();
     // Merge keys ("<<"): explicit keys win, then earlier merged maps over later ones.
     for (const Json& src : f.merges) {
@@ -321,31 +354,14 @@ class JsonBuilder : public YAML::EventHandler {
     Pop();
   }
 
- private:
-  struct Frame {
-    Json value;  // object or array under construction
-    YAML::Mark mark;
-    YAML::anchor_t anchor;
-    int level = 1;
-    int64_t nodes = 1;
-    bool expecting_key = true;
-    bool merge_pending = false;
-    std::string key;
-    std::vector<Json> merges;
-  };
-
-  static std::string DepthMessage() {
-    return "exceeded max depth of " + std::to_string(kMaxYamlDepth);
-  }
-
-  void Push(const YAML::Mark& mark, Json value, YAML::anchor_t anchor) {
+  void Push(const Mark& mark, Json value, std::string anchor) {
     if (static_cast<int>(stack_.size()) >= kMaxYamlDepth) {
       throw BuildError{mark, DepthMessage()};
     }
     Frame f;
     f.value = std::move(value);
     f.mark = mark;
-    f.anchor = anchor;
+    f.anchor = std::move(anchor);
     stack_.push_back(std::move(f));
   }
 
@@ -355,7 +371,7 @@ class JsonBuilder : public YAML::EventHandler {
     Complete(f.mark, std::move(f.value), f.anchor, f.level, f.nodes, false);
   }
 
-  void ChargeCopy(const YAML::Mark& mark, int64_t nodes) {
+  void ChargeCopy(const Mark& mark, int64_t nodes) {
     copied_nodes_ += nodes;
     if (copied_nodes_ > std::max(kMinAliasBudget, 2 * direct_nodes_)) {
       throw BuildError{mark, "document contains excessive aliasing"};
@@ -363,7 +379,7 @@ class JsonBuilder : public YAML::EventHandler {
   }
 
   // Sigs.k8s.io/yaml turns non-string keys into strings; containers and null are rejected.
-  static std::string KeyString(const YAML::Mark& mark, const Json& key) {
+  static std::string KeyString(const Mark& mark, const Json& key) {
     switch (key.type()) {
       case Json::value_t::string:
         return key.get<std::string>();
@@ -383,10 +399,10 @@ class JsonBuilder : public YAML::EventHandler {
     }
   }
 
-  void Complete(const YAML::Mark& mark, Json value, YAML::anchor_t anchor, int level, int64_t nodes,
-                bool merge_key) {
+  void Complete(const Mark& mark, Json value, const std::string& anchor, int level,
+                int64_t nodes, bool merge_key) {
     ++direct_nodes_;
-    if (anchor != YAML::NullAnchor) {
+    if (!anchor.empty()) {
       ChargeCopy(mark, nodes);
       anchors_[anchor] = Anchored{value, level, nodes};
     }
@@ -430,36 +446,60 @@ class JsonBuilder : public YAML::EventHandler {
 
   std::vector<Json>& docs_;
   std::vector<Frame> stack_;
-  std::map<YAML::anchor_t, Anchored> anchors_;
+  std::map<std::string, Anchored> anchors_;
   Json doc_;
   int64_t direct_nodes_ = 0;
   int64_t copied_nodes_ = 0;
 };
 
-Status ParseError(const YAML::Mark& mark, std::string_view msg) {
-  if (mark.is_null()) {
+Status ParseError(const Mark& mark, std::string_view msg) {
+  if (!mark.valid) {
     return InvalidArgument("yaml: " + std::string(msg));
   }
   return InvalidArgument("yaml: line " + std::to_string(mark.line + 1) + ", column " +
                          std::to_string(mark.column + 1) + ": " + std::string(msg));
 }
 
+// libyaml, the reference C parser (as PyYAML uses), driven event by event. (yaml-cpp 0.7
+// loops forever on inputs such as ",e" — found by fuzzing — so it is not used.)
 StatusOr<std::vector<Json>> ParseStream(std::string_view text) {
   std::vector<Json> docs;
-  ViewStreamBuf buf(text);
-  std::istream in(&buf);
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser)) {
+    return Internal("yaml: cannot initialize parser");
+  }
+  yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
+                               text.size());
+  yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+  Status status;
   try {
-    YAML::Parser parser(in);
     JsonBuilder builder(docs);
-    while (parser.HandleNextDocument(builder)) {
+    for (;;) {
+      yaml_event_t event;
+      if (!yaml_parser_parse(&parser, &event)) {
+        Mark mark = MarkOf(parser.problem_mark);
+        std::string msg = parser.problem ? parser.problem : "invalid YAML";
+        if (parser.context) msg = std::string(parser.context) + ": " + msg;
+        status = ParseError(mark, msg);
+        break;
+      }
+      bool more;
+      try {
+        more = builder.Handle(event);
+      } catch (...) {
+        yaml_event_delete(&event);
+        throw;
+      }
+      yaml_event_delete(&event);
+      if (!more) break;
     }
   } catch (const BuildError& e) {
-    return ParseError(e.mark, e.message);
-  } catch (const YAML::Exception& e) {
-    return ParseError(e.mark, e.msg);
+    status = ParseError(e.mark, e.message);
   } catch (const std::exception& e) {
-    return Internal(std::string("yaml: ") + e.what());
+    status = Internal(std::string("yaml: ") + e.what());
   }
+  yaml_parser_delete(&parser);
+  if (!status.ok()) return status;
   return docs;
 }
 
@@ -475,6 +515,19 @@ bool LooksLikeJson(std::string_view text) {
 Json ResolvePlainYamlScalar(std::string_view text) { return ResolvePlain(text); }
 
 StatusOr<std::vector<Json>> ParseYamlDocuments(std::string_view text) {
+  // YAML streams are UTF-8 (go-yaml rejects anything else); strings must stay valid JSON.
+  if (!IsValidUtf8(text)) {
+    return InvalidArgument("yaml: invalid UTF-8 in input");
+  }
+  // YAML allows no C0 controls but tab, LF and CR (go-yaml: "control characters are not
+  // allowed"); rejecting NULs also rules out UTF-16/32 input.
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      return InvalidArgument("yaml: control characters are not allowed (byte " +
+                             std::to_string(i) + ")");
+    }
+  }
   if (LooksLikeJson(text)) {
     StatusOr<Json> json = ParseJson(text);
     if (json.ok()) {

@@ -128,6 +128,14 @@ Json SpecPart(const Json& obj, bool status_sub) {
   return out;
 }
 
+// Response body for a stored object: its stored encoding when no conversion is needed.
+std::string StoredBody(Context& ctx, const Request& req, const ResourcePath& p,
+                       const store::ObjectPtr& o) {
+  if (!WantsTable(req)) return EncodeForVersion(o, p);
+  std::vector<const Json*> objs{o->value.get()};
+  return DumpJson(BuildTable(*p.kind, *p.kind_version, objs, false, ctx.clock->Now()));
+}
+
 std::string ResponseBody(Context& ctx, const Request& req, const ResourcePath& p,
                          const Json& obj) {
   if (WantsTable(req)) {
@@ -231,11 +239,7 @@ Awaitable<void> Get(Context& ctx, Request& req, ResponseWriter& w, const Resourc
     co_await w.Send(ErrorResponse(NotFoundError(*p.kind, p.name)));
     co_return;
   }
-  if (WantsTable(req)) {
-    co_await w.Send(JsonResponse(200, ResponseBody(ctx, req, p, *o->value), {}));
-  } else {
-    co_await w.Send(JsonResponse(200, EncodeForVersion(o, p), {}));
-  }
+  co_await w.Send(JsonResponse(200, StoredBody(ctx, req, p, o), {}));
 }
 
 Awaitable<void> List(Context& ctx, Request& req, ResponseWriter& w, const ResourcePath& p) {
@@ -334,7 +338,7 @@ Awaitable<void> Create(Context& ctx, Request& req, ResponseWriter& w, const Reso
     co_return co_await fail(stored.status());
   }
   AfterWrite(ctx, p, *stored);
-  co_await w.Send(JsonResponse(201, ResponseBody(ctx, req, p, *(*stored)->value), warnings));
+  co_await w.Send(JsonResponse(201, StoredBody(ctx, req, p, *stored), warnings));
 }
 
 Awaitable<void> Update(Context& ctx, Request& req, ResponseWriter& w, const ResourcePath& p) {
@@ -375,7 +379,7 @@ Awaitable<void> Update(Context& ctx, Request& req, ResponseWriter& w, const Reso
     co_return co_await fail(stored.status());
   }
   AfterWrite(ctx, p, *stored);
-  co_await w.Send(JsonResponse(200, ResponseBody(ctx, req, p, *(*stored)->value), warnings));
+  co_await w.Send(JsonResponse(200, StoredBody(ctx, req, p, *stored), warnings));
 }
 
 StatusOr<Json> ApplyPatchBody(const ResourcePath& p, const std::string& content_type,
@@ -453,7 +457,7 @@ Awaitable<void> Patch(Context& ctx, Request& req, ResponseWriter& w, const Resou
         if (!stored.ok() && stored.status().code() == StatusCode::kAlreadyExists) continue;
         if (!stored.ok()) co_return co_await fail(stored.status());
         AfterWrite(ctx, p, *stored);
-        co_return co_await w.Send(JsonResponse(201, ResponseBody(ctx, req, p, *(*stored)->value), warnings));
+        co_return co_await w.Send(JsonResponse(201, StoredBody(ctx, req, p, *stored), warnings));
       }
       auto applied = api::ServerSideApply(current->value.get(), config, manager, force,
                                           SchemaJson(p), p.ApiVersion(),
@@ -502,7 +506,7 @@ Awaitable<void> Patch(Context& ctx, Request& req, ResponseWriter& w, const Resou
     }
     if (!stored.ok()) co_return co_await fail(stored.status());
     AfterWrite(ctx, p, *stored);
-    co_return co_await w.Send(JsonResponse(200, ResponseBody(ctx, req, p, *(*stored)->value), warnings));
+    co_return co_await w.Send(JsonResponse(200, StoredBody(ctx, req, p, *stored), warnings));
   }
   co_await fail(ConflictError(*p.kind, p.name));
 }

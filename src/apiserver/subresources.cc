@@ -40,7 +40,7 @@ std::string SelectorString(const Json& sel) {
   if (sel.is_object() && sel.contains("matchLabels") && sel["matchLabels"].is_object()) {
     for (auto& [k, v] : sel["matchLabels"].items()) {
       if (!out.empty()) out += ",";
-      out += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+      out += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
   }
   return out;

@@ -223,10 +223,10 @@ Json CellFor(const api::PrinterColumn& c, const Json& obj, SystemTime now) {
   if (c.type == "boolean") return v.is_boolean() ? v : nullptr;
   if (r->size() > 1) {
     std::string joined;
-    for (const auto& x : *r) joined += (joined.empty() ? "" : ",") + (x.is_string() ? x.get<std::string>() : x.dump());
+    for (const auto& x : *r) joined += (joined.empty() ? "" : ",") + (x.is_string() ? x.get<std::string>() : x.dump(-1, ' ', false, Json::error_handler_t::replace));
     return joined;
   }
-  return v.is_string() ? v : Json(v.dump());
+  return v.is_string() ? v : Json(v.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 }  // namespace

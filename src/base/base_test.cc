@@ -33,6 +33,16 @@ TEST(JsonTest, ParseErrorsAndDepth) {
   EXPECT_EQ(DumpJson(Json{{"s", "a\nb"}}).find('\n'), std::string::npos);
 }
 
+TEST(JsonTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // > U+10FFFF
+}
+
 TEST(TimeTest, Rfc3339RoundTripAndHuman) {
   auto t = ParseRfc3339("2025-01-02T03:04:05Z");
   ASSERT_TRUE(t.ok());

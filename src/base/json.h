@@ -25,6 +25,9 @@ std::string DumpJson(const Json& j);
 // Indented serialization for humans.
 std::string DumpJsonPretty(const Json& j);
 
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
 // Returns InvalidArgument if `text` nests deeper than `max_depth`.
 Status CheckJsonDepth(std::string_view text, int max_depth = kMaxJsonDepth);
 
