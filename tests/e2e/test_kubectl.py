@@ -114,11 +114,14 @@ data:
         self.assertEqual(sel, ["namespace/argocd"])
 
     def test_05_get_watch_streams_changes(self):
-        p = subprocess.Popen([KUBECTL, "get", "cm", "-w", "-n", "default", "--request-timeout=30s"],
+        p = subprocess.Popen([KUBECTL, "get", "cm", "-w", "-n", "default", "--request-timeout=30s",
+                              "-v=6"],
                              env=self.s.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
         try:
-            time.sleep(1.0)  # let the watch establish (the test asserts on its output only)
+            for line in p.stderr:  # -v=6 logs the watch request once it is open
+                if "watch=true" in line:
+                    break
             self.s.kubectl("create", "configmap", "watched", "-n", "default", "--from-literal=x=1")
             lines = []
             deadline = time.time() + 20
@@ -182,9 +185,13 @@ metadata: {name: held, finalizers: [example.com/hold]}
         self.s.kubectl("delete", "cm", "held", "--wait=false")
         obj = json.loads(self.s.kubectl("get", "cm", "held", "-o", "json").stdout)
         self.assertIn("deletionTimestamp", obj["metadata"])
-        w = subprocess.Popen([KUBECTL, "wait", "--for=delete", "cm/held", "--timeout=30s"],
+        # -v=6 logs each request: release the finalizer only once wait is watching.
+        w = subprocess.Popen([KUBECTL, "wait", "--for=delete", "cm/held", "--timeout=30s", "-v=6"],
                              env=self.s.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
+        for line in w.stderr:
+            if "watch=true" in line:
+                break
         self.s.kubectl("patch", "cm", "held", "--type", "merge", "-p",
                        '{"metadata":{"finalizers":null}}')
         out, err = w.communicate(timeout=40)
