@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "api/conversion.h"
+
 namespace skiff::apiserver {
 
 Json& Meta(Json& obj) {
@@ -24,6 +26,9 @@ std::string MetaString(const Json& obj, const char* key) {
 }
 
 Json ToVersion(const Json& stored, const ResourcePath& p) {
+  auto converted = api::ConvertToVersion(*p.kind, stored, p.version);
+  if (converted.ok()) return std::move(*converted);
+  // A stored object always converts; if a converter disagrees, serve it unconverted.
   Json out = stored;
   out["apiVersion"] = p.ApiVersion();
   return out;

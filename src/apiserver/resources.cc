@@ -9,6 +9,7 @@
 #include "api/label_selector.h"
 #include "api/managed_fields.h"
 #include "api/protobuf.h"
+#include "api/conversion.h"
 #include "api/strategic_merge.h"
 #include "apiserver/admission.h"
 #include "apiserver/errors.h"
@@ -56,21 +57,21 @@ Status CheckTypeMeta(const ResourcePath& p, Json& obj) {
   std::string api = obj.value("apiVersion", "");
   std::string kind = obj.value("kind", "");
   if (!api.empty() && api != want_api) {
-    // Other served versions of the same kind are accepted (conversion None).
-    std::string grp = api.substr(0, api.find('/') == std::string::npos ? 0 : api.find('/'));
-    std::string ver = api.substr(api.find('/') == std::string::npos ? 0 : api.find('/') + 1);
-    if (grp != p.group || !p.kind->Version(ver)) {
-      return BadRequestError("the API version in the data (" + api +
-                             ") does not match the expected API version (" + want_api + ")");
-    }
+    return BadRequestError("the API version in the data (" + api +
+                           ") does not match the expected API version (" + want_api + ")");
   }
   if (!kind.empty() && kind != p.kind->kind) {
     return BadRequestError("the kind in the data (" + kind + ") does not match the expected kind (" +
                            p.kind->kind + ")");
   }
-  obj["apiVersion"] = p.kind->ApiVersion(p.kind->StorageVersion().name);
+  obj["apiVersion"] = want_api;
   obj["kind"] = p.kind->kind;
   return Status::Ok();
+}
+
+// Objects are stored in the kind's storage version; requests work in their own version.
+StatusOr<Json> ToStorage(const ResourcePath& p, const Json& obj) {
+  return api::ConvertToVersion(*p.kind, obj, p.kind->StorageVersion().name);
 }
 
 // Sets metadata.namespace from the URL; BadRequest when the body disagrees.
@@ -132,7 +133,9 @@ Json SpecPart(const Json& obj, bool status_sub) {
 std::string StoredBody(Context& ctx, const Request& req, const ResourcePath& p,
                        const store::ObjectPtr& o) {
   if (!WantsTable(req)) return EncodeForVersion(o, p);
-  std::vector<const Json*> objs{o->value.get()};
+  // Printer columns are per version: evaluate them on the object in the requested version.
+  Json obj = ToVersion(*o->value, p);
+  std::vector<const Json*> objs{&obj};
   return DumpJson(BuildTable(*p.kind, *p.kind_version, objs, false, ctx.clock->Now()));
 }
 
@@ -272,8 +275,11 @@ Awaitable<void> List(Context& ctx, Request& req, ResponseWriter& w, const Resour
                         true, false);
   }
   if (WantsTable(req)) {
+    std::vector<Json> converted;
+    converted.reserve(result.items.size());
+    for (const auto& o : result.items) converted.push_back(ToVersion(*o->value, p));
     std::vector<const Json*> objs;
-    for (const auto& o : result.items) objs.push_back(o->value.get());
+    for (const auto& o : converted) objs.push_back(&o);
     Json table = BuildTable(*p.kind, *p.kind_version, objs,
                             req.Query("includeObject") == "Object", ctx.clock->Now());
     table["metadata"] = {{"resourceVersion", std::to_string(rev)}};
@@ -329,8 +335,10 @@ Awaitable<void> Create(Context& ctx, Request& req, ResponseWriter& w, const Reso
     co_return;
   }
   std::string name = MetaString(obj, "name");
+  auto storage = ToStorage(p, obj);
+  if (!storage.ok()) co_return co_await fail(storage.status());
   std::string ns = p.kind->namespaced ? p.ns : "";  // GCC 12: no ?: temporaries in co_await
-  auto stored = co_await AwaitCreate(ctx, p, ns, name, std::move(obj));
+  auto stored = co_await AwaitCreate(ctx, p, ns, name, std::move(*storage));
   if (!stored.ok()) {
     if (stored.status().code() == StatusCode::kAlreadyExists) {
       co_return co_await fail(AlreadyExistsError(*p.kind, name));
@@ -366,14 +374,17 @@ Awaitable<void> Update(Context& ctx, Request& req, ResponseWriter& w, const Reso
                               "metadata.resourceVersion"}});
     co_return co_await fail(s);
   }
-  if (Status s = PrepareUpdate(ctx, req, p, *current->value, obj, warnings, false); !s.ok()) {
+  const Json live = ToVersion(*current->value, p);
+  if (Status s = PrepareUpdate(ctx, req, p, live, obj, warnings, false); !s.ok()) {
     co_return co_await fail(s);
   }
   if (p.subresource.empty()) {
-    if (Status s = OnUpdate(ctx, p, *current->value, obj); !s.ok()) co_return co_await fail(s);
+    if (Status s = OnUpdate(ctx, p, live, obj); !s.ok()) co_return co_await fail(s);
   }
   if (dry_run) co_return co_await w.Send(JsonResponse(200, ResponseBody(ctx, req, p, obj), warnings));
-  auto stored = co_await Commit(ctx, p, current, std::move(obj));
+  auto storage = ToStorage(p, obj);
+  if (!storage.ok()) co_return co_await fail(storage.status());
+  auto stored = co_await Commit(ctx, p, current, std::move(*storage));
   if (!stored.ok()) {
     if (stored.status().code() == StatusCode::kAborted) co_return co_await fail(ConflictError(*p.kind, p.name));
     co_return co_await fail(stored.status());
@@ -452,14 +463,17 @@ Awaitable<void> Patch(Context& ctx, Request& req, ResponseWriter& w, const Resou
         if (Status s = Admit(ctx, ar, obj, warnings); !s.ok()) co_return co_await fail(s);
         if (Status s = OnCreate(ctx, p, obj); !s.ok()) co_return co_await fail(s);
         if (dry_run) co_return co_await w.Send(JsonResponse(201, ResponseBody(ctx, req, p, obj), warnings));
+        auto storage = ToStorage(p, obj);
+        if (!storage.ok()) co_return co_await fail(storage.status());
         std::string ns = p.kind->namespaced ? p.ns : "";  // GCC 12: no ?: temporaries in co_await
-        auto stored = co_await AwaitCreate(ctx, p, ns, p.name, std::move(obj));
+        auto stored = co_await AwaitCreate(ctx, p, ns, p.name, std::move(*storage));
         if (!stored.ok() && stored.status().code() == StatusCode::kAlreadyExists) continue;
         if (!stored.ok()) co_return co_await fail(stored.status());
         AfterWrite(ctx, p, *stored);
         co_return co_await w.Send(JsonResponse(201, StoredBody(ctx, req, p, *stored), warnings));
       }
-      auto applied = api::ServerSideApply(current->value.get(), config, manager, force,
+      const Json live = ToVersion(*current->value, p);
+      auto applied = api::ServerSideApply(&live, config, manager, force,
                                           SchemaJson(p), p.ApiVersion(),
                                           FormatRfc3339(ctx.clock->Now()));
       if (!applied.ok()) {
@@ -476,7 +490,7 @@ Awaitable<void> Patch(Context& ctx, Request& req, ResponseWriter& w, const Resou
       obj = std::move(*applied);
     } else {
       if (!current) co_return co_await fail(NotFoundError(*p.kind, p.name));
-      auto patched = ApplyPatchBody(p, ct, *current->value, *patch);
+      auto patched = ApplyPatchBody(p, ct, ToVersion(*current->value, p), *patch);
       if (!patched.ok()) {
         Status s = patched.status();
         if (!s.details()) s = BadRequestError(s.message());
@@ -492,14 +506,17 @@ Awaitable<void> Patch(Context& ctx, Request& req, ResponseWriter& w, const Resou
       }
     }
     if (!obj.is_object()) co_return co_await fail(BadRequestError("patch result is not an object"));
-    if (Status s = PrepareUpdate(ctx, req, p, *current->value, obj, warnings, apply); !s.ok()) {
+    const Json live = ToVersion(*current->value, p);
+    if (Status s = PrepareUpdate(ctx, req, p, live, obj, warnings, apply); !s.ok()) {
       co_return co_await fail(s);
     }
     if (p.subresource.empty()) {
-      if (Status s = OnUpdate(ctx, p, *current->value, obj); !s.ok()) co_return co_await fail(s);
+      if (Status s = OnUpdate(ctx, p, live, obj); !s.ok()) co_return co_await fail(s);
     }
     if (dry_run) co_return co_await w.Send(JsonResponse(200, ResponseBody(ctx, req, p, obj), warnings));
-    auto stored = co_await Commit(ctx, p, current, std::move(obj));
+    auto storage = ToStorage(p, obj);
+    if (!storage.ok()) co_return co_await fail(storage.status());
+    auto stored = co_await Commit(ctx, p, current, std::move(*storage));
     if (!stored.ok() && (stored.status().code() == StatusCode::kAborted ||
                          stored.status().code() == StatusCode::kNotFound)) {
       continue;  // raced with another writer: re-read and re-apply the patch

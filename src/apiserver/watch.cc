@@ -128,7 +128,8 @@ Awaitable<void> HandleWatch(Context& ctx, Request& req, ResponseWriter& w, const
       last_rev = std::max(last_rev, e->revision);
       if (!now) continue;
       if (table) {
-        std::vector<const Json*> objs{&obj};
+        Json converted = ToVersion(obj, p);
+        std::vector<const Json*> objs{&converted};
         Json t = BuildTable(*p.kind, *p.kind_version, objs, false, ctx.clock->Now(), first_table);
         first_table = false;
         out += "{\"type\":\"" + std::string(type) + "\",\"object\":" + DumpJson(t) + "}\n";
