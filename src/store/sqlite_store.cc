@@ -47,6 +47,9 @@ class Db {
                         nullptr) != SQLITE_OK) {
       return Unavailable("cannot open store " + o.path + ": " + Err());
     }
+    // One process owns the database: exclusive locking skips the per-transaction fcntl
+    // locks and the WAL shared-memory index.
+    SKIFF_RETURN_IF_ERROR(Exec("PRAGMA locking_mode=EXCLUSIVE"));
     SKIFF_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
     SKIFF_RETURN_IF_ERROR(Exec("PRAGMA synchronous=" + o.synchronous));
     SKIFF_RETURN_IF_ERROR(Exec(
@@ -397,11 +400,13 @@ class SqliteStore final : public Store {
                                                            : db_.Upsert(*e.object));
       SKIFF_RETURN_IF_ERROR(db_.Log(e));
     }
+    // The current revision is max(log.rev) on restart; `meta` records it only when
+    // compaction could otherwise lose it (saves a page write per commit).
     int64_t last = batch.back().event->revision;
-    SKIFF_RETURN_IF_ERROR(db_.SetRevision(last));
     if (last - compacted_ >= 1000 && last > options_.history) {
       compacted_ = last - options_.history;
       SKIFF_RETURN_IF_ERROR(db_.Compact(compacted_));
+      SKIFF_RETURN_IF_ERROR(db_.SetRevision(last));
     }
     return db_.Exec("COMMIT");
   }
@@ -449,7 +454,10 @@ class SqliteStore final : public Store {
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) return Internal("sqlite load: " + db_.Err());
 
-    SKIFF_RETURN_IF_ERROR(db_.Prepare("SELECT v FROM meta WHERE k='revision'", &s));
+    SKIFF_RETURN_IF_ERROR(db_.Prepare(
+        "SELECT max(coalesce((SELECT v FROM meta WHERE k='revision'), 0), "
+        "coalesce((SELECT max(rev) FROM log), 0))",
+        &s));
     if (sqlite3_step(s) == SQLITE_ROW) rev_ = std::max<int64_t>(rev_, sqlite3_column_int64(s, 0));
     sqlite3_finalize(s);
 
