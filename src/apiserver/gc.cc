@@ -72,7 +72,14 @@ class GcImpl final : public GarbageCollector {
       }
       for (const auto& e : batch) Index(*e);
       for (const auto& e : batch) {
-        if (e->type == store::EventType::kDeleted) OwnerGone(e->object->value->at("metadata").value("uid", ""));
+        const store::StoredObject& o = *e->object;
+        if (e->type == store::EventType::kDeleted) {
+          OwnerGone(o.value->at("metadata").value("uid", ""));
+        } else if (e->type == store::EventType::kAdded) {
+          // A dependent whose owners are all absent (deleted while the server was down,
+          // or a dangling reference) is collected too, as kube's GC does.
+          ReconcileDependent(Ref{o.resource, o.ns, o.name}, "");
+        }
       }
       // Owners being deleted in foreground/orphan mode and terminating namespaces
       // are re-checked after every batch: progress comes from their dependents' events.
@@ -139,26 +146,33 @@ class GcImpl final : public GarbageCollector {
 
   // Removes ownerReferences to `uid`; deletes the dependent if no owner is left.
   void OwnerGone(const std::string& uid) {
-    for (const auto& d : DependentsOf(uid)) {
-      for (int attempt = 0; attempt < 5; ++attempt) {
-        auto cur = ctx_.store->Get(d.resource, d.ns, d.name);
-        if (!cur) break;
-        Json obj = *cur->value;
-        Json refs = Json::array();
-        bool live_owner = false;
-        for (const auto& ref : obj["metadata"].value("ownerReferences", Json::array())) {
-          std::string ouid = ref.value("uid", "");
-          if (ouid == uid) continue;
-          refs.push_back(ref);
-          if (by_uid_.count(ouid)) live_owner = true;
-        }
-        if (!live_owner) {
-          DeleteObject(d);
-          break;
-        }
-        obj["metadata"]["ownerReferences"] = refs;
-        if (ctx_.store->UpdateSync(d.resource, d.ns, d.name, cur->revision, obj).ok()) break;
+    for (const auto& d : DependentsOf(uid)) ReconcileDependent(d, uid);
+  }
+
+  // Drops references to `gone_uid` (may be empty) and to owners that no longer exist;
+  // deletes the dependent when no owner is left. Objects without owners are untouched.
+  void ReconcileDependent(const Ref& d, const std::string& gone_uid) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      auto cur = ctx_.store->Get(d.resource, d.ns, d.name);
+      if (!cur) return;
+      Json obj = *cur->value;
+      const Json refs_in = obj["metadata"].value("ownerReferences", Json::array());
+      if (!refs_in.is_array() || refs_in.empty()) return;
+      Json refs = Json::array();
+      bool live_owner = false;
+      for (const auto& ref : refs_in) {
+        std::string ouid = ref.is_object() ? ref.value("uid", "") : "";
+        if (ouid == gone_uid && !gone_uid.empty()) continue;
+        refs.push_back(ref);
+        if (by_uid_.count(ouid)) live_owner = true;
       }
+      if (!live_owner) {
+        DeleteObject(d);
+        return;
+      }
+      if (refs.size() == refs_in.size()) return;
+      obj["metadata"]["ownerReferences"] = refs;
+      if (ctx_.store->UpdateSync(d.resource, d.ns, d.name, cur->revision, obj).ok()) return;
     }
   }
 

@@ -44,6 +44,11 @@ class LifecycleTest(unittest.TestCase):
         wait_for(lambda: not self.exists("bg-a") and not self.exists("bg-b"),
                  what="dependents collected")
 
+    def test_dangling_owner_reference_is_collected(self):
+        ghost = {"metadata": {"name": "ghost", "uid": "00000000-0000-4000-8000-000000000000"}}
+        self.create("dangling", ghost)
+        wait_for(lambda: not self.exists("dangling"), what="dependent of a missing owner collected")
+
     def test_orphan_keeps_dependents(self):
         owner = self.create("or-owner")
         self.create("or-a", owner)
