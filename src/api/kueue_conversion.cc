@@ -3,11 +3,10 @@
 // hold, so both round trips are lossless. docs/kueue-versions.md lists every difference.
 #include "api/kueue_conversion.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +41,19 @@ struct Carry {
     return it == in.end() ? nullptr : &*it;
   }
 };
+
+// A field error in kube's form (422 Invalid with one cause); ConvertKueue names the object.
+Status FieldError(const std::string& field, std::string message,
+                  const char* reason = "FieldValueInvalid") {
+  StatusDetails details;
+  details.reason = "Invalid";
+  details.http_code = 422;
+  details.causes.push_back({reason, message, field});
+  return Status(StatusCode::kInvalidArgument, field + ": " + message, std::move(details));
+}
+Status Invalid(const std::string& field, std::string_view what) {
+  return FieldError(field, "Invalid value: " + std::string(what));
+}
 
 Json* Field(Json* obj, std::string_view key) {
   if (obj == nullptr || !obj->is_object()) return nullptr;
@@ -126,7 +138,7 @@ Status PutCarried(Json& obj, std::string_view version, Json data) {
   if (data.empty()) return Status::Ok();
   Json& meta = obj["metadata"];
   if (meta.is_null()) meta = Json::object();
-  if (!meta.is_object()) return InvalidArgument("metadata: Invalid value: must be an object");
+  if (!meta.is_object()) return Invalid("metadata", "must be an object");
   const Json* existing = Find(meta, "annotations");
   if (existing != nullptr && existing->is_object() && existing->empty()) {
     data[kEmptyAnnotations] = Json::object();
@@ -134,7 +146,7 @@ Status PutCarried(Json& obj, std::string_view version, Json data) {
   Json& annotations = meta["annotations"];
   if (annotations.is_null()) annotations = Json::object();
   if (!annotations.is_object()) {
-    return InvalidArgument("metadata.annotations: Invalid value: must be a map of strings");
+    return Invalid("metadata.annotations", "must be a map of strings");
   }
   Json wrapped = Json::object();
   wrapped[std::string(version)] = std::move(data);
@@ -227,17 +239,17 @@ Status ClusterQueueToV2(Json& obj, Carry& c) {
     if (list != nullptr && !list->is_null()) {
       // Upstream's webhook rejects both; one strategy cannot hold the two without losing one.
       if (strategy != nullptr && !strategy->is_null()) {
-        return InvalidArgument(
-            "spec.admissionChecks: Invalid value: either admissionChecks or "
-            "admissionChecksStrategy can be set, but not both");
+        return Invalid(
+            "spec.admissionChecks",
+            "either admissionChecks or admissionChecksStrategy can be set, but not both");
       }
       if (!list->is_array()) {
-        return InvalidArgument("spec.admissionChecks: Invalid value: must be a list of names");
+        return Invalid("spec.admissionChecks", "must be a list of names");
       }
       Json rules = Json::array();
       for (const Json& name : *list) {
         if (!name.is_string()) {
-          return InvalidArgument("spec.admissionChecks: Invalid value: must be a list of names");
+          return Invalid("spec.admissionChecks", "must be a list of names");
         }
         Json rule = Json::object();
         rule["name"] = name;
@@ -357,10 +369,10 @@ Status PriorityToRef(Json& spec, Carry& c) {
   if (source != nullptr && source->is_null()) source = nullptr;
   if (name != nullptr && name->is_null()) name = nullptr;
   if (source != nullptr && !source->is_string()) {
-    return InvalidArgument("spec.priorityClassSource: Invalid value: must be a string");
+    return Invalid("spec.priorityClassSource", "must be a string");
   }
   if (name != nullptr && !name->is_string()) {
-    return InvalidArgument("spec.priorityClassName: Invalid value: must be a string");
+    return Invalid("spec.priorityClassName", "must be a string");
   }
   std::string src = source != nullptr ? source->get<std::string>() : "";
   const PriorityClassKind* kind = nullptr;
@@ -368,9 +380,11 @@ Status PriorityToRef(Json& spec, Carry& c) {
     if (src == k.source) kind = &k;
   }
   if (kind == nullptr && !src.empty()) {
-    return InvalidArgument("spec.priorityClassSource: Unsupported value: \"" + src +
-                           "\": supported values: \"\", \"" + kPriorityClassKinds[0].source +
-                           "\", \"" + kPriorityClassKinds[1].source + "\"");
+    return FieldError("spec.priorityClassSource",
+                      "Unsupported value: \"" + src + "\": supported values: \"\", \"" +
+                          kPriorityClassKinds[0].source + "\", \"" + kPriorityClassKinds[1].source +
+                          "\"",
+                      "FieldValueNotSupported");
   }
   if (kind != nullptr && name != nullptr && !name->get_ref<const std::string&>().empty()) {
     Json ref = Json::object();
@@ -427,14 +441,10 @@ bool ToCount(const Json& j, int64_t max, int64_t& out) {
   return out >= 0 && out <= max;
 }
 
-Status TopologyError(const std::string& path, std::string_view what) {
-  return InvalidArgument(path + ": Invalid value: " + std::string(what));
-}
-
 StatusOr<size_t> LevelCount(const Json& ta, const std::string& path) {
   const Json* levels = Find(ta, "levels");
   if (levels == nullptr || !levels->is_array()) {
-    return TopologyError(path + ".levels", "must be a list");
+    return Invalid(path + ".levels", "must be a list");
   }
   return levels->size();
 }
@@ -454,8 +464,7 @@ Json CompactValues(const std::vector<std::string_view>& values) {
     while (k < std::min(prefix, v.size()) && v[k] == first[k]) ++k;
     prefix = k;
     k = 0;
-    while (k < std::min(suffix, v.size()) &&
-           v[v.size() - 1 - k] == first[first.size() - 1 - k]) {
+    while (k < std::min(suffix, v.size()) && v[v.size() - 1 - k] == first[first.size() - 1 - k]) {
       ++k;
     }
     suffix = k;
@@ -482,7 +491,7 @@ Json CompactValues(const std::vector<std::string_view>& values) {
 
 // v1beta1 domains -> v1beta2 slices: one compact slice, as upstream encodes it.
 StatusOr<Json> EncodeSlices(const Json& domains, size_t levels, const std::string& path) {
-  if (!domains.is_array()) return TopologyError(path + ".domains", "must be a list");
+  if (!domains.is_array()) return Invalid(path + ".domains", "must be a list");
   Json slices = Json::array();
   if (domains.empty()) return slices;
   std::vector<std::vector<std::string_view>> per_level(levels);
@@ -491,17 +500,17 @@ StatusOr<Json> EncodeSlices(const Json& domains, size_t levels, const std::strin
     std::string at = path + ".domains[" + std::to_string(j) + "]";
     const Json* values = Find(domains[j], "values");
     if (values == nullptr || !values->is_array() || values->size() != levels) {
-      return TopologyError(at + ".values", "must hold one value per topology level (" +
-                                               std::to_string(levels) + ")");
+      return Invalid(at + ".values",
+                     "must hold one value per topology level (" + std::to_string(levels) + ")");
     }
     for (size_t i = 0; i < levels; ++i) {
-      if (!(*values)[i].is_string()) return TopologyError(at + ".values", "must be strings");
+      if (!(*values)[i].is_string()) return Invalid(at + ".values", "must be strings");
       per_level[i].push_back((*values)[i].get_ref<const std::string&>());
     }
     const Json* count = Find(domains[j], "count");
     int64_t n = 0;
     if (count == nullptr || !ToCount(*count, INT32_MAX, n)) {
-      return TopologyError(at + ".count", "must be a non-negative integer");
+      return Invalid(at + ".count", "must be a non-negative integer");
     }
     counts.push_back(*count);
   }
@@ -510,7 +519,8 @@ StatusOr<Json> EncodeSlices(const Json& domains, size_t levels, const std::strin
   Json values_per_level = Json::array();
   for (const auto& values : per_level) values_per_level.push_back(CompactValues(values));
   slice["valuesPerLevel"] = std::move(values_per_level);
-  bool same = std::all_of(counts.begin(), counts.end(), [&](const Json& n) { return n == counts[0]; });
+  bool same =
+      std::all_of(counts.begin(), counts.end(), [&](const Json& n) { return n == counts[0]; });
   Json pod_counts = Json::object();
   if (same) {
     pod_counts["universal"] = counts[0];
@@ -526,25 +536,25 @@ StatusOr<Json> EncodeSlices(const Json& domains, size_t levels, const std::strin
 StatusOr<std::vector<std::string>> LevelValues(const Json& entry, int64_t count,
                                                const std::string& at) {
   if (const Json* universal = Find(entry, "universal"); universal != nullptr) {
-    if (!universal->is_string()) return TopologyError(at + ".universal", "must be a string");
+    if (!universal->is_string()) return Invalid(at + ".universal", "must be a string");
     return std::vector<std::string>(static_cast<size_t>(count), universal->get<std::string>());
   }
   const Json* individual = Find(entry, "individual");
   const Json* roots = individual != nullptr ? Find(*individual, "roots") : nullptr;
   if (roots == nullptr || !roots->is_array() || static_cast<int64_t>(roots->size()) != count) {
-    return TopologyError(at, "must set universal, or individual.roots with domainCount items");
+    return Invalid(at, "must set universal, or individual.roots with domainCount items");
   }
   std::string affix[2];
   const char* keys[2] = {"prefix", "suffix"};
   for (int i = 0; i < 2; ++i) {
     const Json* v = Find(*individual, keys[i]);
     if (v == nullptr) continue;
-    if (!v->is_string()) return TopologyError(at + ".individual." + keys[i], "must be a string");
+    if (!v->is_string()) return Invalid(at + ".individual." + keys[i], "must be a string");
     affix[i] = v->get<std::string>();
   }
   std::vector<std::string> out;
   for (const Json& root : *roots) {
-    if (!root.is_string()) return TopologyError(at + ".individual.roots", "must be strings");
+    if (!root.is_string()) return Invalid(at + ".individual.roots", "must be strings");
     out.push_back(affix[0] + root.get<std::string>() + affix[1]);
   }
   return out;
@@ -552,7 +562,7 @@ StatusOr<std::vector<std::string>> LevelValues(const Json& entry, int64_t count,
 
 // v1beta2 slices -> v1beta1 domains (upstream: tas.InternalSeqFrom).
 StatusOr<Json> DecodeSlices(const Json& slices, size_t levels, const std::string& path) {
-  if (!slices.is_array()) return TopologyError(path + ".slices", "must be a list");
+  if (!slices.is_array()) return Invalid(path + ".slices", "must be a list");
   Json domains = Json::array();
   int64_t total = 0;
   for (size_t k = 0; k < slices.size(); ++k) {
@@ -561,16 +571,16 @@ StatusOr<Json> DecodeSlices(const Json& slices, size_t levels, const std::string
     const Json* dc = Find(slice, "domainCount");
     int64_t count = 0;
     if (dc == nullptr || !ToCount(*dc, kMaxTopologyDomains, count)) {
-      return TopologyError(at + ".domainCount", "must be a non-negative integer");
+      return Invalid(at + ".domainCount", "must be a non-negative integer");
     }
     total += count;
     if (total > kMaxTopologyDomains ||
         total * static_cast<int64_t>(std::max<size_t>(levels, 1)) > kMaxTopologyValues) {
-      return TopologyError(path + ".slices", "too many topology domains");
+      return Invalid(path + ".slices", "too many topology domains");
     }
     const Json* vpl = Find(slice, "valuesPerLevel");
     if (vpl == nullptr || !vpl->is_array() || vpl->size() != levels) {
-      return TopologyError(at + ".valuesPerLevel", "must have one entry per topology level");
+      return Invalid(at + ".valuesPerLevel", "must have one entry per topology level");
     }
     std::vector<std::vector<std::string>> values;
     for (size_t i = 0; i < levels; ++i) {
@@ -581,21 +591,22 @@ StatusOr<Json> DecodeSlices(const Json& slices, size_t levels, const std::string
     const Json* pc = Find(slice, "podCounts");
     const Json* universal = pc != nullptr ? Find(*pc, "universal") : nullptr;
     const Json* individual = pc != nullptr ? Find(*pc, "individual") : nullptr;
-    if (universal == nullptr &&
-        (individual == nullptr || !individual->is_array() ||
-         static_cast<int64_t>(individual->size()) != count)) {
-      return TopologyError(at + ".podCounts", "must set universal, or individual with domainCount items");
+    if (universal == nullptr && (individual == nullptr || !individual->is_array() ||
+                                 static_cast<int64_t>(individual->size()) != count)) {
+      return Invalid(at + ".podCounts", "must set universal, or individual with domainCount items");
     }
     for (int64_t d = 0; d < count; ++d) {
       const Json& pods = universal != nullptr ? *universal : (*individual)[static_cast<size_t>(d)];
       int64_t ignored = 0;
       if (!ToCount(pods, INT32_MAX, ignored)) {
-        return TopologyError(at + ".podCounts", "must be non-negative integers");
+        return Invalid(at + ".podCounts", "must be non-negative integers");
       }
       Json domain = Json::object();
       domain["count"] = pods;
       Json row = Json::array();
-      for (size_t i = 0; i < levels; ++i) row.push_back(std::move(values[i][static_cast<size_t>(d)]));
+      for (size_t i = 0; i < levels; ++i) {
+        row.push_back(std::move(values[i][static_cast<size_t>(d)]));
+      }
       domain["values"] = std::move(row);
       domains.push_back(std::move(domain));
     }
@@ -717,6 +728,21 @@ const KindConverter* ConverterFor(std::string_view kind) {
   return nullptr;
 }
 
+// "ClusterQueue.kueue.x-k8s.io "a" is invalid: spec.x: ...", like the apiserver's own errors.
+Status NameObject(const Status& s, std::string_view kind, const Json& obj) {
+  const StatusDetails* d = s.details();
+  if (d == nullptr) return s;
+  StatusDetails named = *d;
+  named.group = "kueue.x-k8s.io";
+  named.kind = std::string(kind);
+  const Json* meta = Find(obj, "metadata");
+  const Json* name = meta != nullptr ? Find(*meta, "name") : nullptr;
+  named.name = name != nullptr && name->is_string() ? name->get<std::string>() : "";
+  std::string message =
+      named.kind + "." + named.group + " \"" + named.name + "\" is invalid: " + s.message();
+  return Status(s.code(), std::move(message), std::move(named));
+}
+
 }  // namespace
 
 bool KueueKindHasConversion(std::string_view kind) { return ConverterFor(kind) != nullptr; }
@@ -737,8 +763,9 @@ Status ConvertKueue(std::string_view kind, std::string_view from, std::string_vi
     Carry carry;
     carry.in = TakeCarried(work, to);
     Converter convert = to == kV1beta2 ? converter->to_v1beta2 : converter->to_v1beta1;
-    SKIFF_RETURN_IF_ERROR(convert(work, carry));
-    SKIFF_RETURN_IF_ERROR(PutCarried(work, from, std::move(carry.out)));
+    Status s = convert(work, carry);
+    if (s.ok()) s = PutCarried(work, from, std::move(carry.out));
+    if (!s.ok()) return NameObject(s, kind, obj);
     obj = std::move(work);
     return Status::Ok();
   } catch (const std::exception& e) {

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -149,7 +148,8 @@ v1beta1:
   spec.erase("admissionChecks");
   spec["admissionChecksStrategy"] =
       Yaml(R"({admissionChecks: [{name: prov-check}, {name: multikueue}]})");
-  spec["flavorFungibility"] = Yaml(R"({whenCanBorrow: MayStopSearch, whenCanPreempt: MayStopSearch})");
+  spec["flavorFungibility"] =
+      Yaml(R"({whenCanBorrow: MayStopSearch, whenCanPreempt: MayStopSearch})");
   want["status"].erase("pendingWorkloadsStatus");
   want["status"]["fairSharing"] = Yaml(R"({weightedShare: 0})");
   EXPECT_EQ(without, want) << without.dump(2);
@@ -203,9 +203,9 @@ v1beta2:
 TEST(KueueConversionTest, ClusterQueueAdmissionCheckForms) {
   // A v1beta2 strategy of bare names reads as v1beta1's list, as upstream does.
   Json v2 = Yaml(R"({metadata: {name: a}, spec: {admissionChecksStrategy:
-                     {admissionChecks: [{name: x}, {name: y}]}}})");
+                     {admissionChecks: [{name: check-a}, {name: check-b}]}}})");
   Json v1 = MustConvert("ClusterQueue", "v1beta2", "v1beta1", v2);
-  EXPECT_EQ(v1, Yaml(R"({metadata: {name: a}, spec: {admissionChecks: [x, y]}})"));
+  EXPECT_EQ(v1, Yaml(R"({metadata: {name: a}, spec: {admissionChecks: [check-a, check-b]}})"));
   EXPECT_EQ(MustConvert("ClusterQueue", "v1beta1", "v1beta2", v1), v2);
 
   // Written in v1beta1 as a strategy of bare names: stays a strategy when read back.
@@ -235,7 +235,18 @@ TEST(KueueConversionTest, ClusterQueueRejectsUnrepresentableChecks) {
   Json original = both;
   Status s = ConvertKueue("ClusterQueue", "v1beta1", "v1beta2", both);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("spec.admissionChecks"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message(),
+            "ClusterQueue.kueue.x-k8s.io \"a\" is invalid: spec.admissionChecks: Invalid value: "
+            "either admissionChecks or admissionChecksStrategy can be set, but not both");
+  ASSERT_NE(s.details(), nullptr);
+  EXPECT_EQ(s.details()->reason, "Invalid");
+  EXPECT_EQ(s.details()->http_code, 422);
+  EXPECT_EQ(s.details()->kind, "ClusterQueue");
+  EXPECT_EQ(s.details()->group, "kueue.x-k8s.io");
+  EXPECT_EQ(s.details()->name, "a");
+  ASSERT_EQ(s.details()->causes.size(), 1u);
+  EXPECT_EQ(s.details()->causes[0].field, "spec.admissionChecks");
+  EXPECT_EQ(s.details()->causes[0].reason, "FieldValueInvalid");
   EXPECT_EQ(both, original) << "an error leaves the object untouched";
 
   Json not_names = Yaml(R"({metadata: {name: a}, spec: {admissionChecks: [{name: x}]}})");
@@ -516,8 +527,7 @@ TEST(KueueConversionTest, WorkloadV1beta2RoundTrip) {
   EXPECT_EQ(without["spec"]["priorityClassSource"], "scheduling.k8s.io/priorityclass");
   EXPECT_EQ(without["spec"]["priorityClassName"], "system-critical");
   EXPECT_EQ(without["status"]["accumulatedPastExexcutionTimeSeconds"], 60);
-  EXPECT_EQ(without["status"]["admission"]["podSetAssignments"][0]["topologyAssignment"],
-            Yaml(R"(
+  EXPECT_EQ(without["status"]["admission"]["podSetAssignments"][0]["topologyAssignment"], Yaml(R"(
 levels: [kubernetes.io/hostname]
 domains:
 - {values: [block-1-rack-1-node-1], count: 1}
@@ -547,8 +557,8 @@ TEST(KueueConversionTest, WorkloadChangedDomainsGetAFreshEncoding) {
 
 struct PriorityCase {
   const char* name;
-  const char* v1_spec;      // v1beta1 spec fields
-  const char* v2_spec;      // expected v1beta2 spec fields
+  const char* v1_spec;       // v1beta1 spec fields
+  const char* v2_spec;       // expected v1beta2 spec fields
   const char* v1beta1_data;  // expected annotation entries, or "" for no annotation
 };
 
@@ -571,20 +581,22 @@ TEST_P(KueuePriorityTest, RoundTrips) {
 INSTANTIATE_TEST_SUITE_P(
     KueueConversion, KueuePriorityTest,
     testing::Values(
-        PriorityCase{"Workload", "{priorityClassSource: kueue.x-k8s.io/workloadpriorityclass, "
-                                 "priorityClassName: high, priority: 10}",
+        PriorityCase{"Workload",
+                     "{priorityClassSource: kueue.x-k8s.io/workloadpriorityclass, "
+                     "priorityClassName: high, priority: 10}",
                      "{priorityClassRef: {group: kueue.x-k8s.io, kind: WorkloadPriorityClass, "
                      "name: high}, priority: 10}",
                      ""},
-        PriorityCase{"Pod", "{priorityClassSource: scheduling.k8s.io/priorityclass, "
-                            "priorityClassName: low, priority: 1}",
+        PriorityCase{"Pod",
+                     "{priorityClassSource: scheduling.k8s.io/priorityclass, "
+                     "priorityClassName: low, priority: 1}",
                      "{priorityClassRef: {group: scheduling.k8s.io, kind: PriorityClass, "
                      "name: low}, priority: 1}",
                      ""},
         PriorityCase{"DefaultedEmptySource", "{priorityClassSource: ''}", "{}", ""},
         PriorityCase{"NoSource", "{}", "{}", "{v1beta1: {spec.priorityClassSource: null}}"},
-        PriorityCase{"NameWithoutSource", "{priorityClassSource: '', priorityClassName: low}",
-                     "{}", "{v1beta1: {spec.priorityClassName: low}}"},
+        PriorityCase{"NameWithoutSource", "{priorityClassSource: '', priorityClassName: low}", "{}",
+                     "{v1beta1: {spec.priorityClassName: low}}"},
         PriorityCase{"SourceWithoutName",
                      "{priorityClassSource: kueue.x-k8s.io/workloadpriorityclass}", "{}",
                      "{v1beta1: {spec.priorityClassSource: "
@@ -625,6 +637,14 @@ TEST(KueueConversionTest, WorkloadRejectsUnknownPrioritySource) {
               StatusCode::kInvalidArgument)
         << spec;
   }
+  Json w = Yaml(R"({metadata: {name: w}, spec: {priorityClassSource: example.com/class}})");
+  Status s = ConvertKueue("Workload", "v1beta1", "v1beta2", w);
+  ASSERT_NE(s.details(), nullptr);
+  ASSERT_EQ(s.details()->causes.size(), 1u);
+  EXPECT_EQ(s.details()->causes[0].reason, "FieldValueNotSupported");
+  EXPECT_EQ(s.details()->causes[0].message,
+            "Unsupported value: \"example.com/class\": supported values: \"\", "
+            "\"kueue.x-k8s.io/workloadpriorityclass\", \"scheduling.k8s.io/priorityclass\"");
 }
 
 // ---- topology encoding ----
@@ -779,19 +799,49 @@ TEST(KueueConversionTest, AnnotationHousekeeping) {
 
 // Every field the converters touch, set to every JSON shape: an error or a result, never a crash.
 TEST(KueueConversionTest, MalformedShapesDoNotCrash) {
-  const Json shapes[] = {nullptr, 1, -1, 1.5, "s", true, Json::array(), Json::object(),
-                         Yaml("[1, {}, null]"), Yaml("{a: 1}"), Yaml("[{name: 1}]")};
+  const Json shapes[] = {nullptr,
+                         1,
+                         -1,
+                         1.5,
+                         "s",
+                         true,
+                         Json::array(),
+                         Json::object(),
+                         Yaml("[1, {}, null]"),
+                         Yaml("{a: 1}"),
+                         Yaml("[{name: 1}]")};
   const char* paths[] = {
-      "/metadata", "/metadata/annotations", "/metadata/annotations/" "skiff.dev~1kueue-conversion-data",
-      "/spec", "/status", "/spec/cohort", "/spec/cohortName", "/spec/admissionChecks",
-      "/spec/admissionChecksStrategy", "/spec/admissionChecksStrategy/admissionChecks",
-      "/spec/flavorFungibility", "/spec/flavorFungibility/whenCanBorrow",
-      "/spec/retryDelayMinutes", "/spec/priorityClassSource", "/spec/priorityClassName",
-      "/spec/priorityClassRef", "/spec/priorityClassRef/name", "/spec/preemptionGates",
-      "/spec/podSets", "/spec/podSets/0", "/spec/podSets/0/name", "/spec/podSets/0/topologyRequest",
-      "/status/fairSharing", "/status/flavorUsage", "/status/flavorsUsage", "/status/flavors",
-      "/status/admission", "/status/admission/podSetAssignments",
-      "/status/admission/podSetAssignments/0", "/status/admission/podSetAssignments/0/name",
+      "/metadata",
+      "/metadata/annotations",
+      "/metadata/annotations/"
+      "skiff.dev~1kueue-conversion-data",
+      "/spec",
+      "/status",
+      "/spec/cohort",
+      "/spec/cohortName",
+      "/spec/admissionChecks",
+      "/spec/admissionChecksStrategy",
+      "/spec/admissionChecksStrategy/admissionChecks",
+      "/spec/flavorFungibility",
+      "/spec/flavorFungibility/whenCanBorrow",
+      "/spec/retryDelayMinutes",
+      "/spec/priorityClassSource",
+      "/spec/priorityClassName",
+      "/spec/priorityClassRef",
+      "/spec/priorityClassRef/name",
+      "/spec/preemptionGates",
+      "/spec/podSets",
+      "/spec/podSets/0",
+      "/spec/podSets/0/name",
+      "/spec/podSets/0/topologyRequest",
+      "/status/fairSharing",
+      "/status/flavorUsage",
+      "/status/flavorsUsage",
+      "/status/flavors",
+      "/status/admission",
+      "/status/admission/podSetAssignments",
+      "/status/admission/podSetAssignments/0",
+      "/status/admission/podSetAssignments/0/name",
       "/status/admission/podSetAssignments/0/topologyAssignment",
       "/status/admission/podSetAssignments/0/topologyAssignment/levels",
       "/status/admission/podSetAssignments/0/topologyAssignment/domains",

@@ -249,6 +249,23 @@ spec:
         self.assertNotEqual(r.returncode, 0)
         self.assertIn('unknown field "spec.colour"', r.stderr)
 
+    def test_13_kueue_versions_convert(self):
+        """v1beta1 manifests are stored as v1beta2 (cohort -> cohortName) and read back in either."""
+        self.s.kubectl("patch", "clusterqueues.v1beta2.kueue.x-k8s.io", "gpu-cluster-queue",
+                       "--type", "merge", "-p", '{"spec":{"cohortName":"team-a"}}')
+        v1 = self.s.kubectl("get", "clusterqueues.v1beta1.kueue.x-k8s.io", "gpu-cluster-queue",
+                            "-o", "jsonpath={.apiVersion} {.spec.cohort}").stdout
+        self.assertEqual(v1, "kueue.x-k8s.io/v1beta1 team-a")
+        v2 = json.loads(self.s.kubectl("get", "cq", "gpu-cluster-queue", "-o", "json").stdout)
+        self.assertEqual(v2["apiVersion"], "kueue.x-k8s.io/v1beta2")
+        self.assertEqual(v2["spec"]["cohortName"], "team-a")
+        self.assertNotIn("cohort", v2["spec"])
+        self.assertIn("team-a", self.s.kubectl("get", "cq").stdout)
+        # The seed file (v1beta1, no cohort) re-applied: its last-applied has no cohort, so
+        # the live cohortName stays (it was never part of the applied configuration).
+        r = self.s.kubectl("apply", "-f", SEED + "/kueue.yaml")
+        self.assertIn("clusterqueue.kueue.x-k8s.io/gpu-cluster-queue unchanged", r.stdout)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
