@@ -22,15 +22,6 @@ struct Ref {
   }
 };
 
-bool HasFinalizer(const Json& obj, std::string_view f) {
-  const Json& m = obj.at("metadata");
-  if (!m.contains("finalizers") || !m["finalizers"].is_array()) return false;
-  for (const auto& x : m["finalizers"]) {
-    if (x == f) return true;
-  }
-  return false;
-}
-
 bool Deleting(const Json& obj) {
   return obj.at("metadata").contains("deletionTimestamp") &&
          !obj.at("metadata")["deletionTimestamp"].is_null();

@@ -15,16 +15,18 @@ namespace {
 
 bool IsCrd(const ResourcePath& p) { return p.kind->ResourceId() == "customresourcedefinitions.apiextensions.k8s.io"; }
 
+}  // namespace
+
 bool HasFinalizer(const Json& obj, std::string_view f) {
-  const Json& m = obj.at("metadata");
-  if (!m.contains("finalizers") || !m["finalizers"].is_array()) return false;
-  for (const auto& x : m["finalizers"]) {
+  auto m = obj.find("metadata");
+  if (m == obj.end() || !m->is_object()) return false;
+  auto list = m->find("finalizers");
+  if (list == m->end() || !list->is_array()) return false;
+  for (const auto& x : *list) {
     if (x == f) return true;
   }
   return false;
 }
-
-}  // namespace
 
 Status ParseDeleteOptions(const Request& req, DeleteOptions& out) {
   Json body = Json::object();

@@ -26,6 +26,8 @@ struct DeletionPlan {
 };
 StatusOr<DeletionPlan> PlanDeletion(Context& ctx, const api::KindInfo& kind, const Json& current,
                                     const DeleteOptions& opts);
+// True when metadata.finalizers contains `finalizer`.
+bool HasFinalizer(const Json& obj, std::string_view finalizer);
 // True when deletion was requested and no finalizer is left.
 bool ReadyToRemove(const Json& obj);
 

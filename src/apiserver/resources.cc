@@ -225,9 +225,24 @@ Status PrepareUpdate(Context& ctx, const Request& req, const ResourcePath& p, co
   return Status::Ok();
 }
 
-// Writes an update; when deletion is pending and no finalizer is left, deletes instead.
+// Everything an update does before writing: subresource rules, generation, admission,
+// managedFields and the kind's hooks. `obj` is in the request's version.
+Status PrepareWrite(Context& ctx, const Request& req, const ResourcePath& p,
+                    const store::ObjectPtr& current, Json& obj, std::vector<std::string>& warnings,
+                    bool managed_fields_done) {
+  const Json live = ToVersion(*current->value, p);
+  SKIFF_RETURN_IF_ERROR(PrepareUpdate(ctx, req, p, live, obj, warnings, managed_fields_done));
+  if (p.subresource.empty()) SKIFF_RETURN_IF_ERROR(OnUpdate(ctx, p, live, obj));
+  return Status::Ok();
+}
+
+// Writes an update of `current` (`obj` in the request's version, stored in the storage
+// version); when deletion is pending and no finalizer is left, deletes instead.
 Awaitable<StatusOr<store::ObjectPtr>> Commit(Context& ctx, const ResourcePath& p,
-                                             const store::ObjectPtr& current, Json obj) {
+                                             const store::ObjectPtr& current, Json request_obj) {
+  auto storage = ToStorage(p, request_obj);
+  if (!storage.ok()) co_return storage.status();
+  Json obj = std::move(*storage);
   const std::string& resource = current->resource;
   if (ReadyToRemove(obj)) {
     co_return co_await AwaitDelete(ctx, resource, current->ns, current->name, current->revision);
@@ -374,17 +389,11 @@ Awaitable<void> Update(Context& ctx, Request& req, ResponseWriter& w, const Reso
                               "metadata.resourceVersion"}});
     co_return co_await fail(s);
   }
-  const Json live = ToVersion(*current->value, p);
-  if (Status s = PrepareUpdate(ctx, req, p, live, obj, warnings, false); !s.ok()) {
+  if (Status s = PrepareWrite(ctx, req, p, current, obj, warnings, false); !s.ok()) {
     co_return co_await fail(s);
   }
-  if (p.subresource.empty()) {
-    if (Status s = OnUpdate(ctx, p, live, obj); !s.ok()) co_return co_await fail(s);
-  }
   if (dry_run) co_return co_await w.Send(JsonResponse(200, ResponseBody(ctx, req, p, obj), warnings));
-  auto storage = ToStorage(p, obj);
-  if (!storage.ok()) co_return co_await fail(storage.status());
-  auto stored = co_await Commit(ctx, p, current, std::move(*storage));
+  auto stored = co_await Commit(ctx, p, current, std::move(obj));
   if (!stored.ok()) {
     if (stored.status().code() == StatusCode::kAborted) co_return co_await fail(ConflictError(*p.kind, p.name));
     co_return co_await fail(stored.status());
@@ -506,17 +515,11 @@ Awaitable<void> Patch(Context& ctx, Request& req, ResponseWriter& w, const Resou
       }
     }
     if (!obj.is_object()) co_return co_await fail(BadRequestError("patch result is not an object"));
-    const Json live = ToVersion(*current->value, p);
-    if (Status s = PrepareUpdate(ctx, req, p, live, obj, warnings, apply); !s.ok()) {
+    if (Status s = PrepareWrite(ctx, req, p, current, obj, warnings, apply); !s.ok()) {
       co_return co_await fail(s);
     }
-    if (p.subresource.empty()) {
-      if (Status s = OnUpdate(ctx, p, live, obj); !s.ok()) co_return co_await fail(s);
-    }
     if (dry_run) co_return co_await w.Send(JsonResponse(200, ResponseBody(ctx, req, p, obj), warnings));
-    auto storage = ToStorage(p, obj);
-    if (!storage.ok()) co_return co_await fail(storage.status());
-    auto stored = co_await Commit(ctx, p, current, std::move(*storage));
+    auto stored = co_await Commit(ctx, p, current, std::move(obj));
     if (!stored.ok() && (stored.status().code() == StatusCode::kAborted ||
                          stored.status().code() == StatusCode::kNotFound)) {
       continue;  // raced with another writer: re-read and re-apply the patch

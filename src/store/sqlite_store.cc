@@ -264,14 +264,9 @@ class SqliteStore final : public Store {
     std::unique_lock lock(mu_);
     auto& m = objects_[std::string(resource)];
     auto it = m.find(ObjectKey(ns, name));
-    if (it == m.end()) {
+    if (Status s = CheckPrecondition(m, it, name, expected_revision); !s.ok()) {
       lock.unlock();
-      done(NotFound(std::string(name)));
-      return;
-    }
-    if (expected_revision != 0 && it->second->revision != expected_revision) {
-      lock.unlock();
-      done(Aborted("the object has been modified"));
+      done(std::move(s));
       return;
     }
     ObjectPtr prev = it->second;
@@ -286,14 +281,9 @@ class SqliteStore final : public Store {
     std::unique_lock lock(mu_);
     auto& m = objects_[std::string(resource)];
     auto it = m.find(ObjectKey(ns, name));
-    if (it == m.end()) {
+    if (Status s = CheckPrecondition(m, it, name, expected_revision); !s.ok()) {
       lock.unlock();
-      done(NotFound(std::string(name)));
-      return;
-    }
-    if (expected_revision != 0 && it->second->revision != expected_revision) {
-      lock.unlock();
-      done(Aborted("the object has been modified"));
+      done(std::move(s));
       return;
     }
     ObjectPtr prev = it->second;
@@ -352,6 +342,18 @@ class SqliteStore final : public Store {
     int64_t min_revision;
     EventSink sink;
   };
+
+  using ObjectMap = std::map<std::string, ObjectPtr>;
+
+  // REQUIRES: mu_ held. NotFound, or Aborted (conflict) when the revision differs.
+  static Status CheckPrecondition(const ObjectMap& m, ObjectMap::iterator it, std::string_view name,
+                                  int64_t expected_revision) {
+    if (it == m.end()) return NotFound(std::string(name));
+    if (expected_revision != 0 && it->second->revision != expected_revision) {
+      return Aborted("the object has been modified");
+    }
+    return Status::Ok();
+  }
 
   static bool Matches(const Watcher& w, const WatchEvent& e) {
     return e.revision > w.min_revision && (w.resource.empty() || w.resource == e.object->resource);
