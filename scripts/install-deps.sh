@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   # libraries (Boost 1.74 is Debian 12's default; 1.81 conflicts with python3-sklearn)
   libboost-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-dev
-  libspdlog-dev libfmt-dev libcli11-dev libcurl4-openssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev libcurl4-openssl-dev libsimdjson-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-yaml python3-kubernetes
   wrk git curl etcd-server
