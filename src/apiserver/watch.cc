@@ -138,7 +138,8 @@ Awaitable<void> HandleWatch(Context& ctx, Request& req, ResponseWriter& w, const
                EncodeForVersion(e->object, p) + "}\n";
       }
     }
-    if (!initial_done && batch.empty()) {
+    if (!initial_done) {
+      // Store::Watch queued the whole initial state synchronously, so it is this first batch.
       initial_done = true;
       out += bookmark(true);
     }

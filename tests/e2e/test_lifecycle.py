@@ -156,6 +156,21 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(scale["spec"]["replicas"], 4)
         self.assertEqual(scale["status"]["selector"], "app=web")
 
+    def test_watch_send_initial_events_ends_with_bookmark(self):
+        self.create("init-a")
+        code, body, _ = self.s.request(
+            "GET", CM + "?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+            "&allowWatchBookmarks=true&timeoutSeconds=1")
+        self.assertEqual(code, 200)
+        events = [json.loads(l) for l in body.splitlines() if l.strip()] if isinstance(body, str) \
+            else [body]
+        types = [e["type"] for e in events]
+        self.assertIn("ADDED", types)
+        marker = [e for e in events if e["type"] == "BOOKMARK" and
+                  e["object"]["metadata"].get("annotations", {}).get("k8s.io/initial-events-end")]
+        self.assertEqual(len(marker), 1, types)
+        self.assertLess(types.index("ADDED"), events.index(marker[0]))
+
     def test_list_paging_and_watch_bookmarks(self):
         for i in range(7):
             self.create(f"page-{i}")
