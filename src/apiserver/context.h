@@ -1,7 +1,6 @@
 // Folder-private: the state every apiserver handler shares, and request parsing.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,7 +20,6 @@ struct Context {
   std::string token;
   std::string data_dir;  // pod logs live under <data_dir>/logs/<ns>/<pod>/<container>.log
   std::string server_address;  // "127.0.0.1:6443" for APIVersions
-  std::atomic<uint64_t> uid_counter{0};
 
   // Cached derived documents, rebuilt when registry generation changes.
   std::mutex cache_mu;

@@ -90,4 +90,18 @@ struct TypedName {
 };
 StatusOr<std::vector<TypedName>> ParseResourceArgs(const std::vector<std::string>& args);
 
+// One object addressed on the command line.
+struct ObjectRef {
+  client::ResourceInfo resource;
+  std::string ns;  // empty for cluster-scoped kinds
+  std::string name;
+};
+// Resolves `typed` to objects, as kubectl's resource builder does: a name addresses one object
+// in the session's namespace; a bare type lists that type by `selector` (every namespace with
+// `all_namespaces`), and needs `all` or a selector, else InvalidArgument(missing_name_message).
+StatusOr<std::vector<ObjectRef>> ResolveObjects(Session& session, client::Client& client,
+                                                const std::vector<TypedName>& typed, bool all,
+                                                const std::string& selector, bool all_namespaces,
+                                                std::string_view missing_name_message);
+
 }  // namespace skiff::cli

@@ -121,27 +121,14 @@ int RunDelete(Session& session, const DeleteFlags& flags) {
     if (!typed.ok()) {
       return ReportError(typed.status());
     }
-    for (const TypedName& t : *typed) {
-      auto r = (*client)->discovery().ResolveResource(t.type);
-      if (!r.ok()) {
-        return ReportError(r.status());
-      }
-      std::string ns = r->namespaced && !flags.all_namespaces ? session.Namespace() : "";
-      if (!t.name.empty()) {
-        targets.push_back({*r, r->namespaced ? session.Namespace() : "", t.name, ""});
-        continue;
-      }
-      if (!flags.all && flags.selector.empty()) {
-        return ReportError(InvalidArgument("resource(s) were provided, but no name was specified"));
-      }
-      auto list = (*client)->List(*r, ns, {.label_selector = flags.selector});
-      if (!list.ok()) {
-        return ReportError(list.status());
-      }
-      for (const Json& item : (*list)["items"]) {
-        targets.push_back(
-            {*r, r->namespaced ? MetaString(item, "namespace") : "", MetaString(item, "name"), ""});
-      }
+    auto objects = ResolveObjects(session, **client, *typed, flags.all, flags.selector,
+                                  flags.all_namespaces,
+                                  "resource(s) were provided, but no name was specified");
+    if (!objects.ok()) {
+      return ReportError(objects.status());
+    }
+    for (ObjectRef& o : *objects) {
+      targets.push_back({std::move(o.resource), std::move(o.ns), std::move(o.name), ""});
     }
     if (targets.empty() && rc == 0) {
       std::cout << "No resources found\n";

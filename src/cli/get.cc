@@ -191,6 +191,27 @@ int Watch(Session& session, client::Client& client, const TypeRequest& req, cons
 
 }  // namespace
 
+StatusOr<std::vector<ObjectRef>> ResolveObjects(Session& session, client::Client& client,
+                                                const std::vector<TypedName>& typed, bool all,
+                                                const std::string& selector, bool all_namespaces,
+                                                std::string_view missing_name_message) {
+  std::vector<ObjectRef> out;
+  for (const TypedName& t : typed) {
+    SKIFF_ASSIGN_OR_RETURN(client::ResourceInfo r, client.discovery().ResolveResource(t.type));
+    if (!t.name.empty()) {
+      out.push_back({r, r.namespaced ? session.Namespace() : "", t.name});
+      continue;
+    }
+    if (!all && selector.empty()) return InvalidArgument(std::string(missing_name_message));
+    std::string ns = r.namespaced && !all_namespaces ? session.Namespace() : "";
+    SKIFF_ASSIGN_OR_RETURN(Json list, client.List(r, ns, {.label_selector = selector}));
+    for (const Json& item : list["items"]) {
+      out.push_back({r, r.namespaced ? MetaString(item, "namespace") : "", MetaString(item, "name")});
+    }
+  }
+  return out;
+}
+
 StatusOr<std::vector<TypedName>> ParseResourceArgs(const std::vector<std::string>& args) {
   std::vector<TypedName> out;
   if (args.empty()) {

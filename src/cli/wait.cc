@@ -117,11 +117,7 @@ bool ConditionMet(const Json& obj, const Condition& c) {
   return false;
 }
 
-struct Target {
-  client::ResourceInfo resource;
-  std::string ns;
-  std::string name;
-};
+using Target = ObjectRef;
 
 // Returns OK when met; DeadlineExceeded on timeout.
 Status WaitOne(client::Client& client, const Target& t, const Condition& c,
@@ -196,29 +192,13 @@ int RunWait(Session& session, const WaitFlags& flags) {
   if (!client.ok()) {
     return ReportError(client.status());
   }
-  std::vector<Target> targets;
-  for (const TypedName& t : *typed) {
-    auto r = (*client)->discovery().ResolveResource(t.type);
-    if (!r.ok()) {
-      return ReportError(r.status());
-    }
-    std::string ns = r->namespaced && !flags.all_namespaces ? session.Namespace() : "";
-    if (!t.name.empty()) {
-      targets.push_back({*r, r->namespaced ? session.Namespace() : "", t.name});
-      continue;
-    }
-    if (!flags.all && flags.selector.empty()) {
-      return ReportError(InvalidArgument("resource name or --all or --selector must be set"));
-    }
-    auto list = (*client)->List(*r, ns, {.label_selector = flags.selector});
-    if (!list.ok()) {
-      return ReportError(list.status());
-    }
-    for (const Json& item : (*list)["items"]) {
-      targets.push_back(
-          {*r, r->namespaced ? MetaString(item, "namespace") : "", MetaString(item, "name")});
-    }
+  auto objects = ResolveObjects(session, **client, *typed, flags.all, flags.selector,
+                                flags.all_namespaces,
+                                "resource name or --all or --selector must be set");
+  if (!objects.ok()) {
+    return ReportError(objects.status());
   }
+  const std::vector<Target>& targets = *objects;
   if (targets.empty()) {
     return ReportError(InvalidArgument("no matching resources found"));
   }

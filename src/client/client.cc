@@ -7,6 +7,16 @@
 namespace skiff::client {
 namespace {
 
+void AddFieldParams(Params& q, const std::string& field_manager,
+                    const std::string& field_validation) {
+  if (!field_manager.empty()) {
+    q.emplace_back("fieldManager", field_manager);
+  }
+  if (!field_validation.empty()) {
+    q.emplace_back("fieldValidation", field_validation);
+  }
+}
+
 void AddDryRun(Params& q, bool dry_run) {
   if (dry_run) {
     q.emplace_back("dryRun", "All");
@@ -128,12 +138,7 @@ StatusOr<Json> Client::List(const ResourceInfo& r, std::string_view ns,
 StatusOr<Json> Client::Create(const ResourceInfo& r, std::string_view ns, const Json& object,
                               const WriteOptions& options) {
   Request req{.method = "POST", .path = ResourcePath(r, ns), .body = DumpJson(object)};
-  if (!options.field_manager.empty()) {
-    req.query.emplace_back("fieldManager", options.field_manager);
-  }
-  if (!options.field_validation.empty()) {
-    req.query.emplace_back("fieldValidation", options.field_validation);
-  }
+  AddFieldParams(req.query, options.field_manager, options.field_validation);
   AddDryRun(req.query, options.dry_run);
   SKIFF_ASSIGN_OR_RETURN(Response res, rest_->Do(req));
   return ParseBody(res);
@@ -144,12 +149,7 @@ StatusOr<Json> Client::Replace(const ResourceInfo& r, std::string_view ns, std::
   Request req{.method = "PUT",
               .path = ResourcePath(r, ns, name, options.subresource),
               .body = DumpJson(object)};
-  if (!options.field_manager.empty()) {
-    req.query.emplace_back("fieldManager", options.field_manager);
-  }
-  if (!options.field_validation.empty()) {
-    req.query.emplace_back("fieldValidation", options.field_validation);
-  }
+  AddFieldParams(req.query, options.field_manager, options.field_validation);
   AddDryRun(req.query, options.dry_run);
   SKIFF_ASSIGN_OR_RETURN(Response res, rest_->Do(req));
   return ParseBody(res);
@@ -161,12 +161,7 @@ StatusOr<Json> Client::Patch(const ResourceInfo& r, std::string_view ns, std::st
               .path = ResourcePath(r, ns, name, options.subresource),
               .body = std::string(patch),
               .content_type = std::string(PatchContentType(options.type))};
-  if (!options.field_manager.empty()) {
-    req.query.emplace_back("fieldManager", options.field_manager);
-  }
-  if (!options.field_validation.empty()) {
-    req.query.emplace_back("fieldValidation", options.field_validation);
-  }
+  AddFieldParams(req.query, options.field_manager, options.field_validation);
   if (options.force.has_value()) {
     req.query.emplace_back("force", *options.force ? "true" : "false");
   }
