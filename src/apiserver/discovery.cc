@@ -38,6 +38,8 @@ Json ResourceList(Context& ctx, const std::string& group, const std::string& ver
     if (k->ResourceId() == "pods") {
       resources.push_back({{"name", "pods/log"}, {"singularName", ""}, {"namespaced", true},
                            {"kind", "Pod"}, {"verbs", {"get"}}});
+      resources.push_back({{"name", "pods/binding"}, {"singularName", ""}, {"namespaced", true},
+                           {"kind", "Binding"}, {"verbs", {"create"}}});
     }
     if (k->ResourceId() == "namespaces") {
       resources.push_back({{"name", "namespaces/finalize"}, {"singularName", ""},

@@ -41,6 +41,9 @@ void AfterWrite(Context& ctx, const ResourcePath& p, const store::ObjectPtr& sto
 void AfterDelete(Context& ctx, const ResourcePath& p, const store::ObjectPtr& gone);
 
 Awaitable<void> HandleScale(Context& ctx, Request& req, ResponseWriter& w, const ResourcePath& p);
+// POST pods/NAME/binding: the scheduler's bind (sets spec.nodeName once, PodScheduled=True).
+Awaitable<void> HandlePodBinding(Context& ctx, Request& req, ResponseWriter& w,
+                                 const ResourcePath& p);
 Awaitable<void> HandlePodLog(Context& ctx, Request& req, ResponseWriter& w, const ResourcePath& p);
 Awaitable<void> HandleNamespaceFinalize(Context& ctx, Request& req, ResponseWriter& w,
                                         const ResourcePath& p);

@@ -610,6 +610,7 @@ Awaitable<void> HandleResource(Context& ctx, Request& req, ResponseWriter& w, Re
   }
   if (p.subresource == "scale") co_return co_await HandleScale(ctx, req, w, p);
   if (p.subresource == "log") co_return co_await HandlePodLog(ctx, req, w, p);
+  if (p.subresource == "binding") co_return co_await HandlePodBinding(ctx, req, w, p);
   if (p.subresource == "finalize") co_return co_await HandleNamespaceFinalize(ctx, req, w, p);
   if (!p.subresource.empty() && p.subresource != "status") {
     co_return co_await w.Send(ErrorResponse(ReasonError(404, "NotFound", "the server could not find the requested resource")));

@@ -119,6 +119,72 @@ Awaitable<void> HandleScale(Context& ctx, Request& req, ResponseWriter& w, const
   co_await fail(ConflictError(*p.kind, p.name));
 }
 
+// Outside the coroutine: GCC 12 miscompiles braced initializers inside co_await expressions.
+Status BindingTargetRequired(const api::KindInfo& kind, const std::string& name) {
+  return InvalidError(kind, name, {{"FieldValueRequired", "Required value", "target.name"}});
+}
+
+Awaitable<void> HandlePodBinding(Context& ctx, Request& req, ResponseWriter& w,
+                                 const ResourcePath& p) {
+  auto fail = [&](const Status& s) -> Awaitable<void> { co_await w.Send(ErrorResponse(s)); };
+  if (!(p.kind->group.empty() && p.kind->kind == "Pod") || req.method != "POST") {
+    co_return co_await fail(
+        ReasonError(405, "MethodNotAllowed", "the server does not allow this method"));
+  }
+  auto body = ParseJson(req.body);
+  if (!body.ok() || !body->is_object()) {
+    co_return co_await fail(BadRequestError("the object provided is unrecognized"));
+  }
+  std::string node;
+  if (body->contains("target") && (*body)["target"].is_object()) {
+    node = (*body)["target"].value("name", "");
+  }
+  if (node.empty()) {
+    Status invalid = BindingTargetRequired(*p.kind, p.name);
+    co_return co_await fail(invalid);
+  }
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto current = ctx.store->Get(p.kind->ResourceId(), p.ns, p.name);
+    if (!current) co_return co_await fail(NotFoundError(*p.kind, p.name));
+    Json obj = *current->value;
+    if (obj["metadata"].contains("deletionTimestamp")) {
+      co_return co_await fail(ReasonError(409, "Conflict",
+                                          "pod " + p.name + " is being deleted, cannot be assigned to a host"));
+    }
+    std::string bound = obj["spec"].value("nodeName", "");
+    if (!bound.empty()) {
+      co_return co_await fail(ReasonError(
+          409, "Conflict", "pod " + p.name + " is already assigned to node \"" + bound + "\""));
+    }
+    obj["spec"]["nodeName"] = node;
+    Json& status = obj["status"];
+    if (!status.is_object()) status = Json::object();
+    Json& conds = status["conditions"];
+    if (!conds.is_array()) conds = Json::array();
+    std::string now = FormatRfc3339(ctx.clock->Now());
+    bool found = false;
+    for (Json& c : conds) {
+      if (c.value("type", "") == "PodScheduled") {
+        c = {{"type", "PodScheduled"}, {"status", "True"}, {"lastProbeTime", nullptr},
+             {"lastTransitionTime", now}};
+        found = true;
+      }
+    }
+    if (!found) {
+      conds.push_back({{"type", "PodScheduled"}, {"status", "True"}, {"lastProbeTime", nullptr},
+                       {"lastTransitionTime", now}});
+    }
+    auto stored = co_await AwaitUpdate(ctx, current->resource, current->ns, current->name,
+                                       current->revision, std::move(obj));
+    if (!stored.ok() && stored.status().code() == StatusCode::kAborted) continue;
+    if (!stored.ok()) co_return co_await fail(stored.status());
+    Json ok = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()},
+               {"status", "Success"}, {"code", 201}};
+    co_return co_await w.Send(MakeResponse(201, "application/json", DumpJson(ok)));
+  }
+  co_await fail(ConflictError(*p.kind, p.name));
+}
+
 Awaitable<void> HandlePodLog(Context& ctx, Request& req, ResponseWriter& w, const ResourcePath& p) {
   auto fail = [&](const Status& s) -> Awaitable<void> { co_await w.Send(ErrorResponse(s)); };
   if (!(p.kind->group.empty() && p.kind->kind == "Pod") || req.method != "GET") {

@@ -77,6 +77,7 @@ Status ResourceExhausted(std::string m) {
 Status DeadlineExceeded(std::string m) {
   return Status(StatusCode::kDeadlineExceeded, std::move(m));
 }
+Status Cancelled(std::string m) { return Status(StatusCode::kCancelled, std::move(m)); }
 
 namespace internal {
 void CheckFailed(const char* cond, const char* file, int line) {

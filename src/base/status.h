@@ -90,6 +90,7 @@ Status Unimplemented(std::string message);
 Status OutOfRange(std::string message);
 Status ResourceExhausted(std::string message);
 Status DeadlineExceeded(std::string message);
+Status Cancelled(std::string message);
 
 template <typename T>
 class [[nodiscard]] StatusOr {

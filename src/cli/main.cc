@@ -12,6 +12,7 @@ namespace {
 struct Flags {
   GlobalOptions global;
   UpOptions up;
+  ControllersOptions controllers;
   std::string kubeconfig_data_dir;
   ApplyFlags apply;
   GetFlags get;
@@ -54,6 +55,28 @@ int Main(int argc, char** argv) {
                  "~/.local/share/skiff)");
   up->add_option("--listen", f.up.listen, "HOST:PORT for the HTTPS API")->capture_default_str();
   up->add_option("--log-level", f.up.log_level, "trace, debug, info, warn or error")
+      ->capture_default_str();
+
+  up->add_flag("!--no-controllers", f.up.controllers, "Do not run the controllers in-process");
+
+  CLI::App* ctrl = app.add_subcommand(
+      "controllers", "Run every controller against any API server (skiff's or a cluster's)");
+  ctrl->add_option("--kubeconfig", f.controllers.kubeconfig, "Path to the kubeconfig file");
+  ctrl->add_option("--context", f.controllers.context, "The kubeconfig context to use");
+  ctrl->add_option("--leader-elect", f.controllers.leader_elect,
+                   "Use a Lease so that only one copy acts")
+      ->capture_default_str();
+  ctrl->add_option("--leader-elect-namespace", f.controllers.election_namespace,
+                   "Namespace of the election Lease")
+      ->capture_default_str();
+  ctrl->add_option("--leader-elect-identity", f.controllers.identity,
+                   "This copy's identity (default: hostname_random)");
+  ctrl->add_option("--leader-elect-lease-duration", f.controllers.lease_duration_s,
+                   "Lease duration in seconds")
+      ->capture_default_str();
+  ctrl->add_option("--controllers", f.controllers.only, "Run only these controllers")
+      ->delimiter(',');
+  ctrl->add_option("--log-level", f.controllers.log_level, "trace, debug, info, warn or error")
       ->capture_default_str();
 
   CLI::App* kubeconfig = app.add_subcommand("kubeconfig", "Print the kubeconfig `skiff up` wrote");
@@ -137,6 +160,9 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
+  if (ctrl->parsed()) {
+    return RunControllers(f.controllers);
+  }
   if (up->parsed()) {
     return RunUp(f.up);
   }

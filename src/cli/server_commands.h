@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace skiff::cli {
 
@@ -10,7 +11,22 @@ struct UpOptions {
   std::string data_dir;                   // empty = DefaultDataDir()
   std::string listen = "127.0.0.1:6443";  // host:port for the HTTPS API
   std::string log_level = "info";         // trace, debug, info, warn, error
+  bool controllers = true;                // run the controller manager in-process
 };
+
+struct ControllersOptions {
+  std::string kubeconfig;  // empty: $KUBECONFIG / ~/.kube/config, or in-cluster config
+  std::string context;
+  bool leader_elect = true;  // as kube-controller-manager's --leader-elect
+  std::string election_namespace = "kube-system";
+  std::string identity;       // default: hostname_random
+  int lease_duration_s = 15;  // renew deadline and retry period scale with it
+  std::vector<std::string> only;  // --controllers: a subset by name
+  std::string log_level = "info";
+};
+
+// Runs every controller against the API server in the kubeconfig until SIGINT/SIGTERM.
+int RunControllers(const ControllersOptions& options);
 
 // Runs the embedded control plane until SIGINT/SIGTERM. Returns the process exit code.
 int RunUp(const UpOptions& options);

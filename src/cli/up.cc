@@ -8,7 +8,11 @@
 #include <sstream>
 
 #include "apiserver/apiserver.h"
+#include "cli/controller_set.h"
 #include "cli/server_commands.h"
+#include "client/client.h"
+#include "client/kubeconfig.h"
+#include "controllers/runtime/controller.h"
 
 namespace skiff::cli {
 
@@ -42,12 +46,42 @@ int RunUp(const UpOptions& options) {
     std::cerr << "skiff up: " << server.status().ToString() << "\n";
     return 1;
   }
+  // The controllers talk to the API server over HTTPS like any client (DESIGN.md principle 2),
+  // so the same code runs against a real cluster with `skiff controllers`.
+  std::unique_ptr<client::Client> cl;
+  std::unique_ptr<controllers::Manager> manager;
+  if (options.controllers) {
+    auto config = client::LoadKubeconfig((*server)->kubeconfig_path());
+    if (config.ok()) {
+      client::RestClientOptions ro;
+      ro.user_agent = "skiff-controller-manager/v0.1.0 (linux/amd64)";
+      ro.max_idle_connections = 32;
+      auto c = client::Client::FromConfig(*config, ro);
+      if (c.ok()) cl = std::move(*c);
+    }
+    if (!cl) {
+      std::cerr << "skiff up: cannot build the controllers' client\n";
+      (*server)->Stop();
+      return 1;
+    }
+    controllers::ManagerOptions mo;
+    mo.leader_election = false;  // one process owns the data directory
+    manager = std::make_unique<controllers::Manager>(cl.get(), mo);
+    Status s = RegisterControllers(manager.get(), {});
+    if (s.ok()) s = manager->Start();
+    if (!s.ok()) {
+      std::cerr << "skiff up: controllers: " << s.ToString() << "\n";
+      (*server)->Stop();
+      return 1;
+    }
+  }
   std::cerr << "skiff is up: " << (*server)->url() << "\n"
             << "  kubeconfig: " << (*server)->kubeconfig_path() << "\n"
             << "  try: KUBECONFIG=" << (*server)->kubeconfig_path() << " kubectl get namespaces\n";
   int sig = 0;
   sigwait(&set, &sig);
   spdlog::info("component=skiff received signal {}, shutting down", sig);
+  if (manager) manager->Stop();
   (*server)->Stop();
   return 0;
 }

@@ -193,6 +193,7 @@ StatusOr<Json> Client::Delete(const ResourceInfo& r, std::string_view ns, std::s
 Status Client::Watch(const ResourceInfo& r, std::string_view ns, const WatchOptions& options,
                      const std::function<bool(const WatchEvent&)>& on_event) {
   Request req{.path = ResourcePath(r, ns), .timeout = options.deadline};
+  req.canceler = options.canceler;
   if (options.as_table) {
     req.accept = std::string(kTableAccept);
   }

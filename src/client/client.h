@@ -70,6 +70,8 @@ struct WatchOptions {
   bool as_table = false;  // each event object is a one-row Table
   // Client-side bound on the whole watch; 0 = none. Expiry returns DeadlineExceeded.
   std::chrono::milliseconds deadline{0};
+  // Lets another thread end the watch; Watch() then returns Cancelled.
+  std::shared_ptr<Canceler> canceler{};
 };
 
 struct WatchEvent {

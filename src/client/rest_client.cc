@@ -455,8 +455,42 @@ StatusOr<Response> RestClient::Do(const Request& request) {
   return out;
 }
 
+void Canceler::Cancel() {
+  std::function<void()> hook;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    hook = hook_;
+  }
+  if (hook) {
+    hook();
+  }
+}
+
+bool Canceler::cancelled() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cancelled_;
+}
+
+bool Canceler::Attach(std::function<void()> hook) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cancelled_) {
+    return false;
+  }
+  hook_ = std::move(hook);
+  return true;
+}
+
+void Canceler::Detach() {
+  std::lock_guard<std::mutex> lock(mu_);
+  hook_ = nullptr;
+}
+
 Status RestClient::Stream(const Request& request,
                           const std::function<bool(std::string_view line)>& on_line) {
+  if (request.canceler && request.canceler->cancelled()) {
+    return Cancelled("stream cancelled");
+  }
   std::optional<SteadyTime> deadline;
   if (request.timeout.count() > 0) {
     deadline = std::chrono::steady_clock::now() + request.timeout;
@@ -473,6 +507,27 @@ Status RestClient::Stream(const Request& request,
   };
   SKIFF_ASSIGN_OR_RETURN(auto conn, impl_->SendAndRead(msg, deadline, parser, read_header));
   parser->body_limit((std::numeric_limits<std::uint64_t>::max)());
+  // Cancellation closes the socket from the connection's own io_context (post is thread-safe),
+  // which fails the pending read; the hook is detached before `conn` can be destroyed.
+  struct Detacher {
+    Canceler* c;
+    ~Detacher() {
+      if (c) c->Detach();
+    }
+  } detacher{nullptr};
+  if (request.canceler) {
+    Connection* raw = conn.get();
+    if (!request.canceler->Attach([raw] {
+          asio::post(raw->ioc, [raw] {
+            beast::error_code ignored;
+            raw->Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+            raw->Lowest().cancel();
+          });
+        })) {
+      return Cancelled("stream cancelled");
+    }
+    detacher.c = request.canceler.get();
+  }
   int status = static_cast<int>(parser->get().result_int());
   if (impl_->options.on_response) {
     impl_->options.on_response(request, status);
@@ -497,6 +552,9 @@ Status RestClient::Stream(const Request& request,
     }
     if (ec == beast::error::timeout) {
       return DeadlineExceeded("stream from " + impl_->host_header + " timed out");
+    }
+    if (ec && request.canceler && request.canceler->cancelled()) {
+      return Cancelled("stream cancelled");
     }
     if (ec) {
       return Unavailable("stream from " + impl_->host_header + " failed: " + ec.message());

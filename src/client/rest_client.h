@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,24 @@ namespace skiff::client {
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
+// Ends a Stream() from another thread (an informer stopping its watch). Thread-safe; Cancel() is
+// idempotent, and a Stream() started after Cancel() returns at once.
+class Canceler {
+ public:
+  void Cancel();
+  bool cancelled() const;
+
+ private:
+  friend class RestClient;
+  // Registers the hook that aborts the active stream; returns false if already cancelled.
+  bool Attach(std::function<void()> hook);
+  void Detach();
+
+  mutable std::mutex mu_;
+  bool cancelled_ = false;       // guarded by mu_
+  std::function<void()> hook_;  // guarded by mu_
+};
+
 struct Request {
   std::string method = "GET";
   std::string path{};  // already-escaped path, e.g. "/api/v1/namespaces/default/pods"
@@ -30,6 +49,8 @@ struct Request {
   std::string accept = "application/json";
   // Whole-request deadline. 0 = 60 s for Do(), unlimited for Stream().
   std::chrono::milliseconds timeout{0};
+  // Stream() only: lets another thread end the stream (Stream() then returns Cancelled).
+  std::shared_ptr<Canceler> canceler{};
 };
 
 struct Response {

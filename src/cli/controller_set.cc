@@ -1,0 +1,47 @@
+// The list of controllers, in one place.
+#include "cli/controller_set.h"
+
+#include <algorithm>
+#include <functional>
+#include <utility>
+
+#include "controllers/deployment/deployment.h"
+#include "controllers/replicaset/replicaset.h"
+#include "controllers/runtime/controller.h"
+#include "controllers/scheduler/scheduler.h"
+
+namespace skiff::cli {
+
+namespace {
+using RegisterFn = std::function<Status(controllers::Manager*)>;
+const std::vector<std::pair<std::string, RegisterFn>>& All() {
+  static const auto* all = new std::vector<std::pair<std::string, RegisterFn>>{
+      {"scheduler", controllers::scheduler::Register},
+      {"replicaset", controllers::replicaset::Register},
+      {"deployment", controllers::deployment::Register},
+  };
+  return *all;
+}
+}  // namespace
+
+std::vector<std::string> ControllerNames() {
+  std::vector<std::string> out;
+  for (const auto& [name, fn] : All()) out.push_back(name);
+  return out;
+}
+
+Status RegisterControllers(controllers::Manager* manager, const std::vector<std::string>& only) {
+  for (const auto& name : only) {
+    auto names = ControllerNames();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return InvalidArgument("unknown controller \"" + name + "\"");
+    }
+  }
+  for (const auto& [name, fn] : All()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
+    SKIFF_RETURN_IF_ERROR(fn(manager));
+  }
+  return Status::Ok();
+}
+
+}  // namespace skiff::cli
