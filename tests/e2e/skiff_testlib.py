@@ -27,8 +27,9 @@ def free_port():
 class Skiff:
     """A `skiff up` process. Restartable on the same data dir and port."""
 
-    def __init__(self, data_dir=None, port=None, env=None):
+    def __init__(self, data_dir=None, port=None, env=None, args=None):
         self.extra_env = env or {}
+        self.extra_args = list(args or [])
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="skiff-e2e-")
         self.port = port or free_port()
         self.proc = None
@@ -40,10 +41,11 @@ class Skiff:
         return os.path.join(self.data_dir, "kubeconfig")
 
     def start(self, timeout=30):
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [SKIFF_BIN, "up", "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{self.port}"],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.extra_env})
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [SKIFF_BIN, "up", "--data-dir", self.data_dir, "--listen",
+                 f"127.0.0.1:{self.port}", *self.extra_args],
+                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.extra_env})
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
