@@ -157,10 +157,12 @@ void DefaultBuiltin(Context& ctx, const api::KindInfo& kind, Json& obj, const Js
   } else if (Is(kind, "batch", "Job")) {
     Json& spec = obj["spec"];
     if (!spec.is_object()) return;
-    SetDefault(spec, "parallelism", 1);
-    if (!spec.contains("completions") && !(old && (*old)["spec"].contains("completions"))) {
+    // kube defaults completions to 1 only when neither completions nor parallelism is set; a
+    // Job with parallelism but no completions is a work queue (done when any pod succeeds).
+    if (!old && !spec.contains("completions") && !spec.contains("parallelism")) {
       spec["completions"] = 1;
     }
+    SetDefault(spec, "parallelism", 1);
     SetDefault(spec, "backoffLimit", 6);
     SetDefault(spec, "completionMode", "NonIndexed");
     SetDefault(spec, "suspend", false);

@@ -6,6 +6,9 @@
 #include <utility>
 
 #include "controllers/deployment/deployment.h"
+#include "controllers/endpoints/controller.h"
+#include "controllers/job/job_controller.h"
+#include "controllers/jobset/jobset_controller.h"
 #include "controllers/replicaset/replicaset.h"
 #include "controllers/runtime/controller.h"
 #include "controllers/scheduler/scheduler.h"
@@ -19,6 +22,9 @@ const std::vector<std::pair<std::string, RegisterFn>>& All() {
       {"scheduler", controllers::scheduler::Register},
       {"replicaset", controllers::replicaset::Register},
       {"deployment", controllers::deployment::Register},
+      {"endpoints", controllers::endpoints::Register},
+      {"job", controllers::job::Register},
+      {"jobset", controllers::jobset::Register},
   };
   return *all;
 }

@@ -13,6 +13,7 @@
 #include "client/client.h"
 #include "client/kubeconfig.h"
 #include "controllers/runtime/controller.h"
+#include "servicenet/service_network.h"
 
 namespace skiff::cli {
 
@@ -75,12 +76,34 @@ int RunUp(const UpOptions& options) {
       return 1;
     }
   }
+  // Services: ClusterIPs, the cluster DNS and the `kubernetes` Service (kube-proxy's and
+  // CoreDNS's part), fed by the controllers' shared informers.
+  std::unique_ptr<servicenet::ServiceNetwork> net;
+  if (manager) {
+    servicenet::ServiceNetworkOptions no;
+    no.data_dir = o.data_dir;
+    no.apiserver_endpoint = "127.0.0.1:" + std::to_string((*server)->port());
+    no.informers = &manager->informers();
+    auto n = servicenet::ServiceNetwork::Create(cl.get(), no);
+    Status s = n.ok() ? (*n)->Start() : n.status();
+    if (!s.ok()) {
+      std::cerr << "skiff up: service network: " << s.ToString() << "\n";
+      manager->Stop();
+      (*server)->Stop();
+      return 1;
+    }
+    net = std::move(*n);
+    if (!net->degraded().empty()) {
+      spdlog::warn("component=servicenet degraded: {}", net->degraded());
+    }
+  }
   std::cerr << "skiff is up: " << (*server)->url() << "\n"
             << "  kubeconfig: " << (*server)->kubeconfig_path() << "\n"
             << "  try: KUBECONFIG=" << (*server)->kubeconfig_path() << " kubectl get namespaces\n";
   int sig = 0;
   sigwait(&set, &sig);
   spdlog::info("component=skiff received signal {}, shutting down", sig);
+  if (net) net->Stop();
   if (manager) manager->Stop();
   (*server)->Stop();
   return 0;
