@@ -131,6 +131,9 @@ def main():
     print(json.dumps(r, indent=2))
     write_section("apiserver", section_apiserver(r))
     print(f"wrote {DOC}")
+    # Model server (issue #6): a separate script that owns the bench:serving markers.
+    subprocess.run(["/usr/bin/python3", os.path.join(REPO, "bench", "serving_bench.py"), BUILD],
+                   check=False)
 
 
 if __name__ == "__main__":

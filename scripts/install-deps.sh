@@ -12,6 +12,12 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-yaml python3-kubernetes
   wrk git curl etcd-server
+  # model serving (src/serving, src/runtimes; tests and benchmark)
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libxgboost-dev
+  python3-dev python3-numpy python3-sklearn python3-xgboost python3-grpcio python3-protobuf
+  python3-fastapi python3-uvicorn
+  # TorchScript runtime and its test model (large: ~200 packages; the runtime is skipped without)
+  libtorch-dev python3-torch
 )
 
 missing=()
