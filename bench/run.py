@@ -130,6 +130,10 @@ def main():
     r = apiserver_bench()
     print(json.dumps(r, indent=2))
     write_section("apiserver", section_apiserver(r))
+    import pod_bench
+    pr = pod_bench.run()
+    print(json.dumps(pr, indent=2))
+    write_section("pods", pod_bench.section(pr))
     print(f"wrote {DOC}")
     # Model server (issue #6): a separate script that owns the bench:serving markers.
     subprocess.run(["/usr/bin/python3", os.path.join(REPO, "bench", "serving_bench.py"), BUILD],

@@ -11,6 +11,8 @@ LOG=$DATA/skiff-up.log
 
 cleanup() {
   if [ -n "${PID:-}" ] && kill -0 "$PID" 2>/dev/null; then
+    # Pods outlive `skiff up` by design (a restart re-adopts them): remove them first.
+    ${K:-kubectl} delete deployment,job,jobset,pod --all --wait=true --timeout=60s >/dev/null 2>&1 || true
     kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
   fi
   rm -rf "$DATA"
@@ -57,6 +59,55 @@ step "bad input is answered with a Kubernetes Status, never a crash"
 printf 'apiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {name: typo, namespace: ml-prod}\nspec: {clusterQueu: gpu-cluster-queue}\n' \
   | $K apply -f - 2>&1 || true
 
+step "run a workload: 3 replicas of python's http.server, each a process in its own sandbox"
+$K create deployment web --image=python:3.11 --replicas=3 --port=8080 -- /usr/bin/python3 -m http.server 8080
+$K expose deployment web --port=80 --target-port=8080
+$K rollout status deployment/web --timeout=120s
+$K get deployment,replicaset,pods -o wide
+$K get endpoints web
+
+step "reach it through its ClusterIP from the host (kube-proxy's job, done in user space)"
+CIP=$($K get service web -o jsonpath='{.spec.clusterIP}')
+/usr/bin/python3 -c "import urllib.request,sys; r=urllib.request.urlopen('http://$CIP/', timeout=10); print('GET http://$CIP/ ->', r.status)"
+
+step "scale to 5, roll out a change, and see the revision history"
+$K scale deployment web --replicas=5
+$K rollout status deployment/web --timeout=120s
+$K set env deployment/web GREETING=hello
+$K rollout status deployment/web --timeout=120s
+$K rollout history deployment/web
+$K get replicasets
+
+step "an Indexed Job: 4 completions, 2 at a time, each pod sees JOB_COMPLETION_INDEX"
+cat <<'JOB' | $K apply -f -
+apiVersion: batch/v1
+kind: Job
+metadata: {name: shards}
+spec:
+  completions: 4
+  parallelism: 2
+  completionMode: Indexed
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: work
+        image: python:3.11
+        command: ["/usr/bin/python3", "-c", "import os; print('shard', os.environ['JOB_COMPLETION_INDEX'], 'done')"]
+JOB
+$K wait --for=condition=complete job/shards --timeout=120s
+$K get job shards
+for p in $($K get pods -l job-name=shards -o name); do $K logs "$p"; done
+
+step "a pod that asks for a GPU the node does not have waits, and says why"
+$K run gpu-hungry --image=python:3.11 --restart=Never --overrides='{"spec":{"containers":[{"name":"gpu-hungry","image":"python:3.11","command":["/bin/true"],"resources":{"limits":{"nvidia.com/gpu":"1"}}}]}}'
+for _ in $(seq 1 100); do
+  $K get pod gpu-hungry -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].message}' | grep -q . && break
+  sleep 0.1
+done
+$K get pod gpu-hungry -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].message}{"\n"}'
+$K delete pod gpu-hungry --wait=false
+
 step "durable: restart and everything is still there"
 kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
 "$SKIFF" up --data-dir "$DATA" --listen "127.0.0.1:$PORT" >>"$LOG" 2>&1 &
@@ -66,5 +117,14 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 $K get trainjob,isvc -n ml-prod
+$K rollout status deployment/web --timeout=60s
+$K get pods -l app=web -o wide
+echo "(the replicas kept running across the restart and were re-adopted)"
+
+step "clean up the workload: deleting a pod ends its whole process tree"
+$K delete deployment web --wait=true
+$K delete job shards --wait=true
+$K wait --for=delete pod -l app=web --timeout=60s 2>/dev/null || true
+$K get pods
 
 step "done (training, queueing and serving controllers arrive with the next issues)"

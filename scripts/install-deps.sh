@@ -12,6 +12,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-yaml python3-kubernetes
   wrk git curl etcd-server
+  # node agent: `ip` for pod network namespaces; pgrep/ps in its e2e tests
+  iproute2 procps
   # model serving (src/serving, src/runtimes; tests and benchmark)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libxgboost-dev
   python3-dev python3-numpy python3-sklearn python3-xgboost python3-grpcio python3-protobuf

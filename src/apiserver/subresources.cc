@@ -198,6 +198,17 @@ Awaitable<void> HandlePodLog(Context& ctx, Request& req, ResponseWriter& w, cons
   if (spec.contains("containers")) {
     for (const auto& c : spec["containers"]) names.push_back(c.value("name", ""));
   }
+  if (!container.empty()) {
+    // Only a container of this pod: the name becomes part of a file path.
+    bool known = false;
+    for (const char* list : {"containers", "initContainers", "ephemeralContainers"}) {
+      if (!spec.contains(list) || !spec[list].is_array()) continue;
+      for (const auto& c : spec[list]) known = known || (c.is_object() && c.value("name", "") == container);
+    }
+    if (!known) {
+      co_return co_await fail(BadRequestError("container " + container + " is not valid for pod " + p.name));
+    }
+  }
   if (container.empty()) {
     if (names.size() != 1) {
       std::string list;
@@ -214,7 +225,55 @@ Awaitable<void> HandlePodLog(Context& ctx, Request& req, ResponseWriter& w, cons
     co_return co_await fail(BadRequestError("container \"" + container + "\" in pod \"" + p.name +
                                             "\" is waiting to start: ContainerCreating"));
   }
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The node agent writes CRI log lines, "<RFC 3339 nano time> <stdout|stderr> <F|P> <text>"
+  // (P: a partial line continued by the next one). Any other line is passed through as is.
+  bool timestamps = req.QueryBool("timestamps");
+  std::string since;  // lines stamped before this (same 30-byte format) are skipped
+  if (std::string ss = req.Query("sinceSeconds"); !ss.empty()) {
+    since = FormatRfc3339(ctx.clock->Now() - std::chrono::seconds(std::atoll(ss.c_str())), 9);
+  } else if (std::string st = req.Query("sinceTime"); !st.empty()) {
+    if (auto t = ParseRfc3339(st); t.ok()) since = FormatRfc3339(*t, 9);
+  }
+  std::string partial;  // text of P lines awaiting their F line
+  auto render = [&](std::string_view chunk) {
+    std::string out;
+    size_t pos = 0;
+    while (pos < chunk.size()) {
+      size_t nl = chunk.find('\n', pos);
+      if (nl == std::string_view::npos) nl = chunk.size();
+      std::string_view line = chunk.substr(pos, nl - pos);
+      pos = nl + 1;
+      size_t a = line.find(' ');
+      size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
+      bool cri = a == 30 && line[29] == 'Z' && b != std::string_view::npos && b + 2 <= line.size() &&
+                 (line.substr(a + 1, b - a - 1) == "stdout" || line.substr(a + 1, b - a - 1) == "stderr") &&
+                 (line[b + 1] == 'F' || line[b + 1] == 'P');
+      if (!cri) {
+        out.append(line).push_back('\n');
+        continue;
+      }
+      std::string_view ts = line.substr(0, a);
+      std::string_view text = b + 3 <= line.size() ? line.substr(b + 3) : std::string_view();
+      if (!since.empty() && ts < std::string_view(since)) {
+        partial.clear();
+        continue;
+      }
+      if (line[b + 1] == 'P') {
+        partial.append(text);
+        continue;
+      }
+      if (timestamps) out.append(ts).push_back(' ');
+      out.append(partial).append(text).push_back('\n');
+      partial.clear();
+    }
+    return out;
+  };
+  // Only whole lines are rendered; a line still being written waits for the next read.
+  size_t complete = raw.rfind('\n');
+  complete = complete == std::string::npos ? 0 : complete + 1;
+  std::string data = render(std::string_view(raw).substr(0, complete));
+  std::string carry = raw.substr(complete);
   if (std::string t = req.Query("tailLines"); !t.empty()) {
     long n = std::atol(t.c_str());
     size_t pos = data.size();
@@ -226,28 +285,51 @@ Awaitable<void> HandlePodLog(Context& ctx, Request& req, ResponseWriter& w, cons
     }
     data = data.substr(n > 0 ? 0 : pos);
   }
+  if (std::string lb = req.Query("limitBytes"); !lb.empty()) {
+    long long limit = std::atoll(lb.c_str());
+    if (limit > 0 && static_cast<size_t>(limit) < data.size()) data.resize(static_cast<size_t>(limit));
+  }
   if (!req.QueryBool("follow")) {
     co_return co_await w.Send(MakeResponse(200, "text/plain", std::move(data)));
   }
   if (!co_await w.StartStream("text/plain", {})) co_return;
-  if (!co_await w.WriteChunk(std::move(data))) co_return;
-  // Follow: poll the file for growth until the pod goes away or the client leaves.
-  auto offset = std::filesystem::file_size(file);
+  if (!data.empty() && !co_await w.WriteChunk(std::move(data))) co_return;
+  // Follow: poll the file for growth until the pod goes away or finishes, or the client leaves.
+  std::error_code size_ec;
+  auto offset = std::filesystem::file_size(file, size_ec);
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   for (;;) {
     timer.expires_after(std::chrono::milliseconds(100));
     co_await timer.async_wait(boost::asio::use_awaitable);
     std::error_code ec;
     auto size = std::filesystem::file_size(file, ec);
+    // The node agent moves the log to <c>.previous.log when the container restarts (and cuts
+    // an oversized log): a smaller file is read again from its start.
+    if (!ec && size < offset) {
+      offset = 0;
+      carry.clear();
+      partial.clear();
+    }
     if (!ec && size > offset) {
       std::ifstream f(file, std::ios::binary);
       f.seekg(static_cast<std::streamoff>(offset));
       std::string more(size - offset, '\0');
       f.read(more.data(), static_cast<std::streamsize>(more.size()));
       offset = size;
-      if (!co_await w.WriteChunk(std::move(more))) co_return;
+      carry += more;
+      size_t end = carry.rfind('\n');
+      if (end == std::string::npos) continue;
+      std::string chunk = render(std::string_view(carry).substr(0, end + 1));
+      carry.erase(0, end + 1);
+      if (!chunk.empty() && !co_await w.WriteChunk(std::move(chunk))) co_return;
+      continue;  // drain everything before deciding the stream is over
     }
-    if (!ctx.store->Get("pods", p.ns, p.name)) break;
+    auto current = ctx.store->Get("pods", p.ns, p.name);
+    if (!current) break;
+    // A finished pod's containers never write again (the kubelet ends the stream at exit).
+    const Json& st = current->value->value("status", Json::object());
+    std::string phase = st.is_object() ? st.value("phase", "") : "";
+    if (phase == "Succeeded" || phase == "Failed") break;
   }
   co_await w.EndStream();
 }

@@ -13,6 +13,7 @@ struct Flags {
   GlobalOptions global;
   UpOptions up;
   ControllersOptions controllers;
+  NodeOptions node;
   std::string kubeconfig_data_dir;
   ApplyFlags apply;
   GetFlags get;
@@ -58,6 +59,29 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
 
   up->add_flag("!--no-controllers", f.up.controllers, "Do not run the controllers in-process");
+  up->add_flag("!--no-node", f.up.node, "Do not run the node agent in-process");
+  up->add_option("--node-name", f.up.node_name, "Name of the local Node")->capture_default_str();
+  up->add_option("--simulate-gpus", f.up.simulate_gpus,
+                 "Declare N extra nvidia.com/gpu devices (queueing tests and demos)");
+  up->add_option("--capacity", f.up.capacity, "Extra node capacity name=quantity (repeatable)");
+  up->add_option("--image-map", f.up.image_map, "YAML/JSON file mapping images to executables");
+  up->add_flag("--no-sandbox", f.up.no_sandbox,
+               "Run pods on the host network without namespaces or cgroups");
+
+  CLI::App* node = app.add_subcommand("node", "Run the local node agent against an API server");
+  node->add_option("--kubeconfig", f.node.kubeconfig, "Path to the kubeconfig file");
+  node->add_option("--context", f.node.context, "The kubeconfig context to use");
+  node->add_option("--data-dir", f.node.data_dir,
+                   "State directory (the API server's: pod logs are served from it)");
+  node->add_option("--node-name", f.node.node_name, "Name of the Node")->capture_default_str();
+  node->add_option("--simulate-gpus", f.node.simulate_gpus,
+                   "Declare N extra nvidia.com/gpu devices (queueing tests and demos)");
+  node->add_option("--capacity", f.node.capacity, "Extra capacity name=quantity (repeatable)");
+  node->add_option("--image-map", f.node.image_map, "YAML/JSON file mapping images to executables");
+  node->add_flag("--no-sandbox", f.node.no_sandbox,
+                 "Run pods on the host network without namespaces or cgroups");
+  node->add_option("--log-level", f.node.log_level, "trace, debug, info, warn or error")
+      ->capture_default_str();
 
   CLI::App* ctrl = app.add_subcommand(
       "controllers", "Run every controller against any API server (skiff's or a cluster's)");
@@ -160,6 +184,9 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
+  if (node->parsed()) {
+    return RunNode(f.node);
+  }
   if (ctrl->parsed()) {
     return RunControllers(f.controllers);
   }

@@ -12,7 +12,29 @@ struct UpOptions {
   std::string listen = "127.0.0.1:6443";  // host:port for the HTTPS API
   std::string log_level = "info";         // trace, debug, info, warn, error
   bool controllers = true;                // run the controller manager in-process
+  // The local node agent (pods as processes): see NodeFlags.
+  bool node = true;
+  std::string node_name = "skiff";
+  int simulate_gpus = 0;
+  std::vector<std::string> capacity;  // name=quantity
+  std::string image_map;
+  bool no_sandbox = false;
 };
+
+struct NodeOptions {
+  std::string kubeconfig;
+  std::string context;
+  std::string data_dir;  // must be the API server's data dir (pod logs are served from it)
+  std::string node_name = "skiff";
+  int simulate_gpus = 0;
+  std::vector<std::string> capacity;  // name=quantity
+  std::string image_map;
+  bool no_sandbox = false;
+  std::string log_level = "info";
+};
+
+// Runs the node agent alone against an API server until SIGINT/SIGTERM.
+int RunNode(const NodeOptions& options);
 
 struct ControllersOptions {
   std::string kubeconfig;  // empty: $KUBECONFIG / ~/.kube/config, or in-cluster config

@@ -9,6 +9,8 @@
 
 #include "apiserver/apiserver.h"
 #include "cli/controller_set.h"
+#include "cli/node_agent.h"
+#include "node/agent.h"
 #include "cli/server_commands.h"
 #include "client/client.h"
 #include "client/kubeconfig.h"
@@ -51,7 +53,7 @@ int RunUp(const UpOptions& options) {
   // so the same code runs against a real cluster with `skiff controllers`.
   std::unique_ptr<client::Client> cl;
   std::unique_ptr<controllers::Manager> manager;
-  if (options.controllers) {
+  if (options.controllers || options.node) {
     auto config = client::LoadKubeconfig((*server)->kubeconfig_path());
     if (config.ok()) {
       client::RestClientOptions ro;
@@ -61,10 +63,12 @@ int RunUp(const UpOptions& options) {
       if (c.ok()) cl = std::move(*c);
     }
     if (!cl) {
-      std::cerr << "skiff up: cannot build the controllers' client\n";
+      std::cerr << "skiff up: cannot build the in-process client\n";
       (*server)->Stop();
       return 1;
     }
+  }
+  if (options.controllers) {
     controllers::ManagerOptions mo;
     mo.leader_election = false;  // one process owns the data directory
     manager = std::make_unique<controllers::Manager>(cl.get(), mo);
@@ -97,12 +101,29 @@ int RunUp(const UpOptions& options) {
       spdlog::warn("component=servicenet degraded: {}", net->degraded());
     }
   }
+  // The node agent (the kubelet's part): pods bound to this node run as sandboxed processes.
+  std::unique_ptr<node::NodeAgent> agent;
+  if (options.node) {
+    NodeAgentFlags nf{o.data_dir,         options.node_name, options.simulate_gpus,
+                      options.capacity,   options.image_map, options.no_sandbox};
+    auto a = StartNodeAgent(cl.get(), nf);
+    if (!a.ok()) {
+      std::cerr << "skiff up: node agent: " << a.status().ToString() << "\n";
+      if (net) net->Stop();
+      if (manager) manager->Stop();
+      (*server)->Stop();
+      return 1;
+    }
+    agent = std::move(*a);
+  }
   std::cerr << "skiff is up: " << (*server)->url() << "\n"
             << "  kubeconfig: " << (*server)->kubeconfig_path() << "\n"
             << "  try: KUBECONFIG=" << (*server)->kubeconfig_path() << " kubectl get namespaces\n";
   int sig = 0;
   sigwait(&set, &sig);
   spdlog::info("component=skiff received signal {}, shutting down", sig);
+  // Pods keep running: the next `skiff up` on this data dir re-adopts them.
+  if (agent) agent->Stop();
   if (net) net->Stop();
   if (manager) manager->Stop();
   (*server)->Stop();

@@ -24,7 +24,7 @@ NODE_STATUS = {"status": {
 class ControllersTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = Skiff(args=["--no-controllers"]).start()
+        cls.s = Skiff(args=["--no-controllers", "--no-node"]).start()
         cls.copies = {}
         for ident in ("copy-a", "copy-b"):
             cls.copies[ident] = cls.start_copy(ident)
