@@ -40,9 +40,11 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(n=200, idle=100, spacing=0.02):
+def run(n=200, idle=100, spacing=0.05):
     tmp = tempfile.mkdtemp(prefix="skiff-podbench-")
-    proc, kc = start_skiff(tmp)
+    # 200 pods exceed the default 110 per node: declare room for them, as --max-pods would.
+    proc, kc = start_skiff(tmp, extra=["--capacity", "pods=250"])
+    api = None
     try:
         api = kclient.CoreV1Api(kconfig.new_client_from_config(kc))
         # Wait for the node agent's Node to be Ready.
@@ -106,6 +108,15 @@ def run(n=200, idle=100, spacing=0.02):
             "idle_pods": idle, "idle_cpu_percent": overhead,
         }
     finally:
+        # Pods outlive `skiff up` by design: delete them and wait before stopping it.
+        try:
+            api.delete_collection_namespaced_pod("default", grace_period_seconds=0)
+            for _ in range(600):
+                if not api.list_namespaced_pod("default").items:
+                    break
+                time.sleep(0.1)
+        except Exception as e:  # noqa: BLE001 - cleanup must reach terminate()
+            print("pod cleanup failed:", e, file=sys.stderr)
         proc.terminate()
         proc.wait(timeout=60)
 

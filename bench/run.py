@@ -22,10 +22,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_skiff(tmp):
+def start_skiff(tmp, extra=()):
     port = free_port()
     proc = subprocess.Popen([SKIFF, "up", "--data-dir", tmp, "--listen", f"127.0.0.1:{port}",
-                             "--log-level", "warn"], stdout=subprocess.DEVNULL,
+                             "--log-level", "warn", *extra], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     kc = os.path.join(tmp, "kubeconfig")
     for _ in range(600):

@@ -77,7 +77,26 @@ class Skiff:
                 self.proc.kill()
                 self.proc.wait()
 
+    def remove_workloads(self, timeout=90):
+        """Pods outlive `skiff up` by design (a restart re-adopts them), so a test deletes its
+        workloads and waits for every pod to be gone before it stops the server."""
+        if not self.proc or self.proc.poll() is not None:
+            return
+        self.kubectl("delete", "deployments,replicasets,jobs,pods", "--all", "-A",
+                     "--wait=false", check=False, timeout=60)
+        self.kubectl("delete", "jobsets.jobset.x-k8s.io", "--all", "-A", "--wait=false",
+                     check=False, timeout=60)
+
+        def gone():
+            r = self.kubectl("get", "pods", "-A", "-o", "name", check=False)
+            return r.returncode == 0 and not r.stdout.strip()
+        try:
+            wait_for(gone, timeout=timeout, interval=0.2, what="every pod to be gone")
+        except AssertionError:
+            pass
+
     def cleanup(self):
+        self.remove_workloads()
         self.stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
         shutil.rmtree(self.cache_dir, ignore_errors=True)
