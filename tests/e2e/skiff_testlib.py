@@ -82,6 +82,9 @@ class Skiff:
         workloads and waits for every pod to be gone before it stops the server."""
         if not self.proc or self.proc.poll() is not None:
             return
+        if "--no-node" in self.extra_args:
+            # No kubelet to finish graceful deletion: the test owns any agent it started.
+            return
         self.kubectl("delete", "deployments,replicasets,jobs,pods", "--all", "-A",
                      "--wait=false", check=False, timeout=60)
         self.kubectl("delete", "jobsets.jobset.x-k8s.io", "--all", "-A", "--wait=false",
