@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/controller_set.h"
+#include "cli/daemon.h"
 #include "cli/server_commands.h"
 #include "client/client.h"
 #include "client/kubeconfig.h"
@@ -14,14 +15,9 @@
 namespace skiff::cli {
 
 int RunControllers(const ControllersOptions& options) {
-  spdlog::set_level(spdlog::level::from_str(options.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  InitDaemonLogging(options.log_level);
+  // Block termination signals before any thread starts, then wait for them here.
+  sigset_t set = BlockTerminationSignals();
 
   StatusOr<client::RestConfig> config = Internal("no config");
   if (options.kubeconfig.empty() && std::getenv("KUBERNETES_SERVICE_HOST")) {
@@ -61,8 +57,7 @@ int RunControllers(const ControllersOptions& options) {
   }
   std::cerr << "skiff controllers: running against " << config->server
             << (options.leader_elect ? " (leader election on)" : "") << "\n";
-  int sig = 0;
-  sigwait(&set, &sig);
+  int sig = WaitForTermination(set);
   spdlog::info("component=controllers received signal {}, shutting down", sig);
   manager.Stop();
   return 0;

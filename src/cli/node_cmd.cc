@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/node_agent.h"
+#include "cli/daemon.h"
 #include "cli/server_commands.h"
 #include "client/client.h"
 #include "client/kubeconfig.h"
@@ -39,14 +40,9 @@ StatusOr<std::unique_ptr<node::NodeAgent>> StartNodeAgent(client::Client* client
 }
 
 int RunNode(const NodeOptions& options) {
-  spdlog::set_level(spdlog::level::from_str(options.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  InitDaemonLogging(options.log_level);
+  // Block termination signals before any thread starts, then wait for them here.
+  sigset_t set = BlockTerminationSignals();
   std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
   auto config =
       client::LoadKubeconfig(options.kubeconfig, options.context, data_dir + "/kubeconfig");
@@ -70,8 +66,7 @@ int RunNode(const NodeOptions& options) {
   }
   std::cerr << "skiff node: node agent " << options.node_name << " registered with " << config->server
             << ((*agent)->sandboxed() ? " (pod sandboxes on)" : " (no pod sandboxes)") << "\n";
-  int sig = 0;
-  sigwait(&set, &sig);
+  int sig = WaitForTermination(set);
   spdlog::info("component=node received signal {}, shutting down (pods keep running)", sig);
   (*agent)->Stop();
   return 0;

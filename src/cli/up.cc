@@ -11,6 +11,7 @@
 #include "cli/controller_set.h"
 #include "cli/node_agent.h"
 #include "node/agent.h"
+#include "cli/daemon.h"
 #include "cli/server_commands.h"
 #include "client/client.h"
 #include "client/kubeconfig.h"
@@ -27,15 +28,9 @@ std::string DefaultDataDir() {
 }
 
 int RunUp(const UpOptions& options) {
-  spdlog::set_level(spdlog::level::from_str(options.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  InitDaemonLogging(options.log_level);
   // Block termination signals before any thread starts, then wait for them here.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t set = BlockTerminationSignals();
 
   apiserver::ApiServerOptions o;
   o.data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
@@ -119,8 +114,7 @@ int RunUp(const UpOptions& options) {
   std::cerr << "skiff is up: " << (*server)->url() << "\n"
             << "  kubeconfig: " << (*server)->kubeconfig_path() << "\n"
             << "  try: KUBECONFIG=" << (*server)->kubeconfig_path() << " kubectl get namespaces\n";
-  int sig = 0;
-  sigwait(&set, &sig);
+  int sig = WaitForTermination(set);
   spdlog::info("component=skiff received signal {}, shutting down", sig);
   // Pods keep running: the next `skiff up` on this data dir re-adopts them.
   if (agent) agent->Stop();

@@ -337,6 +337,8 @@ class DeploymentReconciler : public Reconciler {
     next["conditions"] = conds;
     Json ann = d["metadata"].value("annotations", Json::object());
     bool ann_changed = revision > 0 && ann.value(kRevision, "") != std::to_string(revision);
+    // The annotation write bumps resourceVersion, so the status write then starts from its reply.
+    Json base = d;
     if (ann_changed) {
       Json patch = {{"metadata", {{"annotations", {{kRevision, std::to_string(revision)}}}}}};
       client::PatchOptions po;
@@ -344,23 +346,14 @@ class DeploymentReconciler : public Reconciler {
       auto r = mgr_->client().Patch(dep_r_, d["metadata"].value("namespace", ""),
                                     d["metadata"].value("name", ""), DumpJson(patch), po);
       if (!r.ok()) return r.status();
-      // The annotation write bumped resourceVersion; the status write below uses the new one.
-      Json updated_d = *r;
-      updated_d["status"] = next;
-      client::WriteOptions wo;
-      wo.subresource = "status";
-      auto w = mgr_->client().Replace(dep_r_, d["metadata"].value("namespace", ""),
-                                      d["metadata"].value("name", ""), updated_d, wo);
-      if (!w.ok()) return w.status();
-      return result;
+      base = *r;
     }
-    if (next != status) {
-      Json updated_d = d;
-      updated_d["status"] = next;
+    if (ann_changed || next != status) {
+      base["status"] = next;
       client::WriteOptions wo;
       wo.subresource = "status";
       auto w = mgr_->client().Replace(dep_r_, d["metadata"].value("namespace", ""),
-                                      d["metadata"].value("name", ""), updated_d, wo);
+                                      d["metadata"].value("name", ""), base, wo);
       if (!w.ok()) return w.status();
     }
     return result;
