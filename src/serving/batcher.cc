@@ -1,5 +1,6 @@
 // The batcher thread: batch selection (order-preserving, compatible requests only), one
-// model call per batch, per-request results.
+// model call per batch, per-request results. The selection and execution helpers are shared
+// with the Model's loop batching.
 #include "serving/batcher.h"
 
 #include <spdlog/spdlog.h>
@@ -13,13 +14,89 @@ namespace skiff::serving {
 
 using SteadyClock = std::chrono::steady_clock;
 
-struct Batcher::Item {
-  PredictRequest request;
-  PredictDone done;
-  SteadyClock::time_point enqueued;
-  std::optional<std::string> key;
+QueuedPredict MakeQueuedPredict(PredictRequest&& request, PredictDone&& done, int max_batch_size) {
+  QueuedPredict item;
+  item.key = max_batch_size > 1 ? BatchKey(request) : std::nullopt;
+  item.rows = item.key ? BatchRows(request) : 0;
+  item.request = std::move(request);
+  item.done = std::move(done);
+  item.enqueued = SteadyClock::now();
+  return item;
+}
+
+void TakeBatch(std::vector<QueuedPredict>& queue, int64_t max_rows,
+               std::vector<QueuedPredict>& batch) {
+  batch.clear();
+  if (queue.empty()) return;
+  size_t kept = 0;
   int64_t rows = 0;
-};
+  bool full = false;
+  const std::optional<std::string> key = queue.front().key;
+  for (size_t i = 0; i < queue.size(); ++i) {
+    QueuedPredict& item = queue[i];
+    bool take = i == 0;
+    if (!take && key && !full && item.key && *item.key == *key) {
+      if (rows + item.rows <= max_rows) {
+        take = true;
+      } else {
+        full = true;  // later compatible requests stay behind this one, in order
+      }
+    }
+    if (take) {
+      rows += item.rows;
+      batch.push_back(std::move(item));
+    } else {
+      if (kept != i) queue[kept] = std::move(item);
+      ++kept;
+    }
+  }
+  queue.resize(kept);
+}
+
+void ExecuteBatch(Runtime& runtime, ServingMetrics& metrics, std::span<QueuedPredict> batch) {
+  auto start = SteadyClock::now();
+  for (const QueuedPredict& item : batch) {
+    metrics.RecordQueue(std::chrono::duration<double>(start - item.enqueued).count());
+  }
+  try {
+    if (batch.size() == 1) {
+      StatusOr<std::vector<Tensor>> result = runtime.Predict(batch[0].request);
+      metrics.RecordInference(std::chrono::duration<double>(SteadyClock::now() - start).count());
+      metrics.RecordBatch(1);
+      std::exchange(batch[0].done, nullptr)(std::move(result));
+      return;
+    }
+    std::vector<const PredictRequest*> requests;
+    std::vector<int64_t> rows;
+    requests.reserve(batch.size());
+    rows.reserve(batch.size());
+    for (const QueuedPredict& item : batch) {
+      requests.push_back(&item.request);
+      rows.push_back(item.rows);
+    }
+    PredictRequest joined = ConcatRows(requests);
+    StatusOr<std::vector<Tensor>> result = runtime.Predict(joined);
+    metrics.RecordInference(std::chrono::duration<double>(SteadyClock::now() - start).count());
+    metrics.RecordBatch(batch.size());
+    StatusOr<std::vector<std::vector<Tensor>>> parts =
+        result.ok() ? SplitRows(*result, rows)
+                    : StatusOr<std::vector<std::vector<Tensor>>>(result.status());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (parts.ok()) {
+        std::exchange(batch[i].done, nullptr)(std::move((*parts)[i]));
+      } else {
+        std::exchange(batch[i].done, nullptr)(parts.status());
+      }
+    }
+  } catch (const std::exception& e) {
+    // Last resort: a runtime or callback broke the no-throw contract.
+    metrics.RecordInternalError();
+    spdlog::error("component=serving batcher: unexpected exception: {}", e.what());
+    for (QueuedPredict& item : batch) {
+      if (item.done) item.done(Internal(std::string("unexpected exception: ") + e.what()));
+    }
+  }
+}
 
 Batcher::Batcher(Runtime& runtime, const BatcherOptions& options, ServingMetrics& metrics)
     : runtime_(runtime), options_(options), metrics_(metrics) {
@@ -30,9 +107,8 @@ Batcher::Batcher(Runtime& runtime, const BatcherOptions& options, ServingMetrics
 Batcher::~Batcher() { Stop(); }
 
 Status Batcher::Enqueue(PredictRequest&& request, PredictDone&& done) {
-  Item item;
-  item.key = options_.max_batch_size > 1 ? BatchKey(request) : std::nullopt;
-  item.rows = item.key ? BatchRows(request) : 0;
+  std::optional<std::string> key = options_.max_batch_size > 1 ? BatchKey(request) : std::nullopt;
+  int64_t rows = key ? BatchRows(request) : 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return Unavailable("Server is shutting down.");
@@ -40,6 +116,9 @@ Status Batcher::Enqueue(PredictRequest&& request, PredictDone&& done) {
       return Unavailable("Server is overloaded: " + std::to_string(queue_.size()) +
                          " requests queued.");
     }
+    Item item;
+    item.key = std::move(key);
+    item.rows = rows;
     item.request = std::move(request);
     item.done = std::move(done);
     item.enqueued = SteadyClock::now();
@@ -110,51 +189,8 @@ void Batcher::Run() {
     if (queue_.empty()) return;  // stopping, and everything queued was answered
     std::vector<Item> batch = NextBatch(lock);
     lock.unlock();
-    Execute(batch);
+    ExecuteBatch(runtime_, metrics_, batch);
     lock.lock();
-  }
-}
-
-void Batcher::Execute(std::vector<Item>& batch) {
-  auto start = SteadyClock::now();
-  for (const Item& item : batch) {
-    metrics_.RecordQueue(std::chrono::duration<double>(start - item.enqueued).count());
-  }
-  try {
-    if (batch.size() == 1) {
-      StatusOr<std::vector<Tensor>> result = runtime_.Predict(batch[0].request);
-      metrics_.RecordInference(std::chrono::duration<double>(SteadyClock::now() - start).count());
-      metrics_.RecordBatch(1);
-      std::exchange(batch[0].done, nullptr)(std::move(result));
-      return;
-    }
-    std::vector<const PredictRequest*> requests;
-    std::vector<int64_t> rows;
-    for (const Item& item : batch) {
-      requests.push_back(&item.request);
-      rows.push_back(item.rows);
-    }
-    PredictRequest joined = ConcatRows(requests);
-    StatusOr<std::vector<Tensor>> result = runtime_.Predict(joined);
-    metrics_.RecordInference(std::chrono::duration<double>(SteadyClock::now() - start).count());
-    metrics_.RecordBatch(batch.size());
-    StatusOr<std::vector<std::vector<Tensor>>> parts =
-        result.ok() ? SplitRows(*result, rows)
-                    : StatusOr<std::vector<std::vector<Tensor>>>(result.status());
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (parts.ok()) {
-        std::exchange(batch[i].done, nullptr)(std::move((*parts)[i]));
-      } else {
-        std::exchange(batch[i].done, nullptr)(parts.status());
-      }
-    }
-  } catch (const std::exception& e) {
-    // Last resort: a runtime or callback broke the no-throw contract.
-    metrics_.RecordInternalError();
-    spdlog::error("component=serving batcher: unexpected exception: {}", e.what());
-    for (Item& item : batch) {
-      if (item.done) item.done(Internal(std::string("unexpected exception: ") + e.what()));
-    }
   }
 }
 

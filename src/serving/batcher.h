@@ -9,6 +9,9 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <span>
+#include <string>
 #include <thread>
 
 #include "base/status.h"
@@ -19,6 +22,30 @@ namespace skiff::serving {
 
 // Called exactly once with the request's outputs or its error.
 using PredictDone = std::function<void(StatusOr<std::vector<Tensor>>)>;
+
+// One request waiting for a batch (the Batcher's queue and the Model's loop queue).
+struct QueuedPredict {
+  PredictRequest request;
+  PredictDone done;
+  std::chrono::steady_clock::time_point enqueued;
+  // BatchKey when the request may join others (max_batch_size > 1), with its row count.
+  std::optional<std::string> key;
+  int64_t rows = 0;
+};
+
+// A QueuedPredict stamped now, keyed for batching when `max_batch_size` > 1.
+QueuedPredict MakeQueuedPredict(PredictRequest&& request, PredictDone&& done, int max_batch_size);
+
+// Moves into `batch` the first request of `queue` plus every later one compatible with it, in
+// order, while the rows stay within `max_rows` (the first always goes). Erases them from
+// `queue`.
+void TakeBatch(std::vector<QueuedPredict>& queue, int64_t max_rows,
+               std::vector<QueuedPredict>& batch);
+
+// Runs `batch` as one model call (rows concatenated when more than one request) and answers
+// each request with its own rows, on the calling thread. Records queue, inference and batch
+// metrics. Never throws: a throwing runtime or callback is counted and answered 500.
+void ExecuteBatch(Runtime& runtime, ServingMetrics& metrics, std::span<QueuedPredict> batch);
 
 struct BatcherOptions {
   // Most rows (dimension 0, summed over requests) one model call takes. A single request with
@@ -47,11 +74,10 @@ class Batcher {
   void Stop();
 
  private:
-  struct Item;
+  using Item = QueuedPredict;
   void Run();
   // Picks the next batch from queue_. REQUIRES: mu_ held (released while waiting).
   std::vector<Item> NextBatch(std::unique_lock<std::mutex>& lock);
-  void Execute(std::vector<Item>& batch);
 
   Runtime& runtime_;
   const BatcherOptions options_;

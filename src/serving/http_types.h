@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "serving/loop_scheduler.h"
+
 namespace skiff::serving {
 
 struct HttpRequest {
@@ -36,12 +38,14 @@ struct HttpResponse {
 };
 
 // One request's way back to its connection. Thread-safe; may outlive the connection (Send is
-// then dropped).
-class HttpResponder {
+// then dropped). As a LoopScheduler, Defer runs work on the connection's loop.
+class HttpResponder : public LoopScheduler {
  public:
-  virtual ~HttpResponder() = default;
   // Runs `fn` on the connection's loop thread: inline when already there, else posted.
   virtual void Dispatch(std::function<void()> fn) = 0;
+  // The HTTP server posts `fn` to the connection's loop. This default, for responders with
+  // no loop of their own (test doubles), runs it through Dispatch.
+  void Defer(std::function<void()> fn) override { Dispatch(std::move(fn)); }
   // Sends the response. Call exactly once, on the connection's loop thread.
   virtual void Send(HttpResponse response) = 0;
 };

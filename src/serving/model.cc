@@ -44,6 +44,13 @@ Model::~Model() {
     batcher = std::move(batcher_);
   }
   batcher.reset();  // answers queued requests outside the lock
+  // Requests whose loop stopped before its flush ran (shutdown).
+  std::vector<QueuedPredict> queue;
+  {
+    std::lock_guard<std::mutex> queue_lock(loop_mu_);
+    queue.swap(loop_queue_);
+  }
+  for (QueuedPredict& item : queue) item.done(Unavailable("Server is shutting down."));
 }
 
 int Model::effective_max_batch_size() const {
@@ -117,10 +124,17 @@ Status Model::DoLoad() {
                       .max_latency = options_.max_latency};
     batcher_ = std::make_unique<Batcher>(*runtime_, bo, metrics_);
   }
+  // Loop batching needs a runtime the loops may call (thread-safe, bounded CPU work) and
+  // does not wait for company, so a max latency keeps the batcher thread.
+  loop_batching_ = options_.loop_batching && policy_.thread_safe &&
+                   effective_max_batch_size() > 1 && options_.max_latency.count() == 0;
   state_ = ModelState::kReady;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("component=serving model={} ready in {:.3f}s max_batch_size={} path={}",
-               options_.name, secs, effective_max_batch_size(), batched ? "batcher" : "inline");
+               options_.name, secs, effective_max_batch_size(),
+               loop_batching_ ? "loop"
+               : batched      ? "batcher"
+                              : "inline");
   return Status::Ok();
 }
 
@@ -133,6 +147,7 @@ void Model::DoUnload() {
       return;
     }
     state_ = ModelState::kUnloaded;
+    loop_batching_ = false;
     batcher = std::move(batcher_);
   }
   // Queued requests finish on the old runtime state before it goes away.
@@ -163,11 +178,26 @@ StatusOr<ModelMetadata> Model::Metadata() const {
   return metadata_;
 }
 
-void Model::Predict(PredictRequest&& request, PredictDone done) {
+void Model::Predict(PredictRequest&& request, PredictDone done, LoopScheduler* loop) {
   std::shared_lock lock(state_mu_);
   if (state_ != ModelState::kReady) {
     lock.unlock();
     done(CheckReady());
+    return;
+  }
+  if (loop != nullptr && loop_batching_) {
+    QueuedPredict item =
+        MakeQueuedPredict(std::move(request), std::move(done), effective_max_batch_size());
+    lock.unlock();
+    bool first;
+    {
+      std::lock_guard<std::mutex> queue_lock(loop_mu_);
+      first = loop_queue_.empty();
+      loop_queue_.push_back(std::move(item));
+    }
+    // The Model outlives the loops (ServeMain stops the HTTP server first), and a flush that
+    // never runs because its loop stopped leaves the requests to the destructor.
+    if (first) loop->Defer([this] { FlushLoopQueue(); });
     return;
   }
   if (batcher_ == nullptr) {
@@ -184,6 +214,29 @@ void Model::Predict(PredictRequest&& request, PredictDone done) {
   if (!queued.ok()) {
     lock.unlock();
     done(queued);  // not moved from: Enqueue takes ownership only on success
+  }
+}
+
+void Model::FlushLoopQueue() {
+  std::vector<QueuedPredict> queue;
+  {
+    std::lock_guard<std::mutex> queue_lock(loop_mu_);
+    queue.swap(loop_queue_);
+  }
+  std::shared_lock lock(state_mu_);
+  if (state_ != ModelState::kReady || !loop_batching_) {
+    // Unloaded since these were queued: answer as a request arriving now would be.
+    lock.unlock();
+    Status not_ready = CheckReady();
+    if (not_ready.ok()) not_ready = ModelNotReadyError(options_.name);
+    for (QueuedPredict& item : queue) item.done(not_ready);
+    return;
+  }
+  const int64_t max_rows = effective_max_batch_size();
+  std::vector<QueuedPredict> batch;
+  while (!queue.empty()) {
+    TakeBatch(queue, max_rows, batch);
+    ExecuteBatch(*runtime_, metrics_, batch);
   }
 }
 

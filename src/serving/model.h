@@ -1,6 +1,7 @@
 // One served model: its runtime, load state (loading, ready, failed, unloaded) with the
 // failure reason, and the path of each prediction (inline on the caller's thread for
-// thread-safe unbatched runtimes, else through the model's Batcher).
+// thread-safe unbatched runtimes, batched on the caller's event loop for thread-safe batching
+// runtimes, else through the model's Batcher thread).
 #pragma once
 
 #include <chrono>
@@ -15,6 +16,7 @@
 
 #include "base/status.h"
 #include "serving/batcher.h"
+#include "serving/loop_scheduler.h"
 #include "serving/metrics.h"
 #include "serving/runtime.h"
 
@@ -32,6 +34,12 @@ struct ModelOptions {
   int max_batch_size = 0;
   // See BatcherOptions::max_latency.
   std::chrono::microseconds max_latency{0};
+  // Loop batching: for a thread-safe runtime that can batch, with max_latency 0, requests
+  // made from an event loop (Predict with a LoopScheduler) are queued, and the requests
+  // queued during one round of the loop run as one model call at the end of that round on
+  // the loop thread itself: batches form under load with no thread handoff. False (or a
+  // caller without a loop, e.g. gRPC): the Batcher thread batches them.
+  bool loop_batching = true;
 };
 
 // Thread-safe. Owns the runtime and a loader thread.
@@ -60,9 +68,10 @@ class Model {
   StatusOr<ModelMetadata> Metadata() const;
 
   // Runs one request. `done` runs exactly once: inline on this thread (thread-safe runtime,
-  // no batching, or an immediate error) or on the batcher thread. Never blocks on the model
-  // otherwise.
-  void Predict(PredictRequest&& request, PredictDone done);
+  // no batching, or an immediate error), on `loop`'s thread (loop batching, see
+  // ModelOptions::loop_batching; `loop` may be null) or on the batcher thread. Never blocks
+  // on the model otherwise.
+  void Predict(PredictRequest&& request, PredictDone done, LoopScheduler* loop = nullptr);
   // V1 :explain, same threading.
   StatusOr<std::string> Explain(const PredictRequest& request);
 
@@ -71,6 +80,8 @@ class Model {
   void LoaderLoop();
   Status DoLoad();
   void DoUnload();
+  // Runs everything in loop_queue_, in batches, on the calling (loop) thread.
+  void FlushLoopQueue();
 
   const ModelOptions options_;
   const std::unique_ptr<Runtime> runtime_;
@@ -84,6 +95,13 @@ class Model {
   std::string failure_;                      // guarded by state_mu_
   ModelMetadata metadata_;                   // guarded by state_mu_
   std::unique_ptr<Batcher> batcher_;         // guarded by state_mu_; null unless used
+  bool loop_batching_ = false;               // guarded by state_mu_; see ModelOptions
+
+  // Requests waiting for the end of their loop's round. A flush is scheduled on the loop of
+  // the request that found the queue empty; loops usually never contend for this lock (one
+  // loop per model server in the pinned setup, and a flush takes the queue at once).
+  std::mutex loop_mu_;
+  std::vector<QueuedPredict> loop_queue_;  // guarded by loop_mu_
 
   std::mutex loader_mu_;
   std::condition_variable loader_cv_;

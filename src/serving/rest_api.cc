@@ -261,21 +261,24 @@ void RestApi::V1Predict(std::shared_ptr<Call> call, HttpRequest&& request, bool 
     Finish(call, out.ok() ? Json(200, std::move(*out)) : Error(out.status()));
     return;
   }
-  model_.Predict(std::move(pr), [this, call](StatusOr<std::vector<Tensor>> result) {
-    // Encoding happens on the connection's loop, never on the batcher thread.
-    call->responder->Dispatch([this, call, result = std::move(result)]() mutable {
-      if (!result.ok()) {
-        Finish(call, Error(result.status()));
-        return;
-      }
-      if (result->empty()) {
-        Finish(call, Error(InferenceError("model returned no outputs")));
-        return;
-      }
-      StatusOr<std::string> body = EncodeV1Predictions((*result)[0]);
-      Finish(call, body.ok() ? Json(200, std::move(*body)) : Error(body.status()));
-    });
-  });
+  model_.Predict(
+      std::move(pr),
+      [this, call](StatusOr<std::vector<Tensor>> result) {
+        // Encoding happens on the connection's loop, never on the batcher thread.
+        call->responder->Dispatch([this, call, result = std::move(result)]() mutable {
+          if (!result.ok()) {
+            Finish(call, Error(result.status()));
+            return;
+          }
+          if (result->empty()) {
+            Finish(call, Error(InferenceError("model returned no outputs")));
+            return;
+          }
+          StatusOr<std::string> body = EncodeV1Predictions((*result)[0]);
+          Finish(call, body.ok() ? Json(200, std::move(*body)) : Error(body.status()));
+        });
+      },
+      call->responder.get());
 }
 
 void RestApi::V2Infer(std::shared_ptr<Call> call, HttpRequest&& request) {
@@ -317,10 +320,12 @@ void RestApi::V2Infer(std::shared_ptr<Call> call, HttpRequest&& request) {
   pr.inputs = std::move(decoded->inputs);
   for (const RequestedOutput& o : decoded->outputs) pr.output_names.push_back(o.name);
   pr.parameters = std::move(decoded->parameters);
-  model_.Predict(std::move(pr), [this, call, response_options,
-                                 id = std::move(id)](StatusOr<std::vector<Tensor>> result) mutable {
-    call->responder->Dispatch(
-        [this, call, response_options, id = std::move(id), result = std::move(result)]() mutable {
+  model_.Predict(
+      std::move(pr),
+      [this, call, response_options,
+       id = std::move(id)](StatusOr<std::vector<Tensor>> result) mutable {
+        call->responder->Dispatch([this, call, response_options, id = std::move(id),
+                                   result = std::move(result)]() mutable {
           if (!result.ok()) {
             Finish(call, Error(result.status()));
             return;
@@ -342,7 +347,8 @@ void RestApi::V2Infer(std::shared_ptr<Call> call, HttpRequest&& request) {
           }
           Finish(call, std::move(r));
         });
-  });
+      },
+      call->responder.get());
 }
 
 void RestApi::RepositoryLoad(std::shared_ptr<Call> call, bool load) {

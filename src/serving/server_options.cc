@@ -100,6 +100,10 @@ std::vector<Setter> Setters() {
          o.max_latency_ms = d;
          return Status::Ok();
        }},
+      {"loop_batching", true,
+       "batch thread-safe runtimes on the HTTP loop at the end of each round (default true; "
+       "needs max_latency_ms 0)",
+       boolean(&ServerOptions::loop_batching, "loop_batching")},
       {"max_body_bytes", false, "largest request body accepted (default 64 MiB); larger get 413",
        [](ServerOptions& o, std::string_view v) {
          return ParseNumber<size_t>("max_body_bytes", v, o.max_body_bytes, 1);

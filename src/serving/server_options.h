@@ -31,6 +31,10 @@ struct ServerOptions {
   int max_batch_size = 0;
   // --max_latency_ms: how long a non-full batch may wait for more requests (fractional ok).
   double max_latency_ms = 0;
+  // --loop_batching: for thread-safe runtimes that batch (XGBoost), run the
+  // requests each HTTP loop decoded in one round as one model call at the end of the round,
+  // on that loop (no batcher-thread handoff). See ModelOptions::loop_batching.
+  bool loop_batching = true;
   // --max_body_bytes: larger request bodies get 413 before they are read.
   size_t max_body_bytes = size_t{64} << 20;
   // --drain_timeout_s: on SIGTERM, how long in-flight requests may take before exit.

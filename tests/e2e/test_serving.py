@@ -398,6 +398,46 @@ class ServingTest(unittest.TestCase):
         self.assertIn("skiff_serving_queue_duration_seconds_count", text)
         self.assertIn('skiff_serving_inflight_requests{model="batched"} 0', text)
 
+    def test_xgboost_loop_batching_64_clients(self):
+        # XGBoost batches on the HTTP loops (one model call per loop round, and with two loops
+        # a flush on one loop may answer the other's requests); requests of 1-3 rows from 64
+        # concurrent clients must each get exactly their own rows back.
+        for workers in ("1", "2"):
+            name = f"looped{workers}"
+            s = self.start(XGBOOST, "xgboost-iris", name, "--workers", workers)
+            s.wait_for(rf"model={name} ready .*path=loop")
+            errors = []
+            start = threading.Barrier(64)
+
+            def client(i):
+                conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+                try:
+                    start.wait()
+                    for k in range(8):
+                        row, n = (i * 8 + k) % 148, 1 + (i + k) % 3
+                        conn.request("POST", f"/v1/models/{name}:predict",
+                                     json.dumps({"instances": self.X[row:row + n].tolist()}))
+                        r = conn.getresponse()
+                        body = json.loads(r.read())
+                        want = self.xgb_expected[row:row + n]
+                        if r.status != 200 or body["predictions"] != want:
+                            errors.append((row, n, r.status, body))
+                except Exception as e:  # noqa: BLE001 - reported below
+                    errors.append(repr(e))
+                finally:
+                    conn.close()
+
+            threads = [threading.Thread(target=client, args=(i,)) for i in range(64)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual(errors, [])
+            text = s.request("GET", "/metrics")[2].decode()
+            self.assertRegex(text, rf'skiff_serving_requests_total\{{protocol="v1",model="{name}",'
+                                   r'code="200"\} 512')
+            self.assertIn(f'skiff_serving_inflight_requests{{model="{name}"}} 0', text)
+
     # ---- payload logger and drain --------------------------------------------------------
 
     def test_payload_logger(self):

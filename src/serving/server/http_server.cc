@@ -5,14 +5,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -33,12 +36,25 @@ using tcp = asio::ip::tcp;
 
 class ServerImpl;
 
-class Session : public std::enable_shared_from_this<Session> {
+void AppendDecimal(std::string& out, uint64_t value) {
+  char digits[24];
+  char* end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
+  out.append(digits, end);
+}
+
+// One connection. It is also the responder of each of its requests (one at a time), so a
+// request costs no responder allocation.
+class Session : public HttpResponder, public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, ServerImpl& server);
   void Start() { DoRead(); }
-  void Send(HttpResponse response);
-  void Dispatch(std::function<void()> fn) { asio::dispatch(socket_.get_executor(), std::move(fn)); }
+  void Send(HttpResponse response) override;
+  void Dispatch(std::function<void()> fn) override {
+    asio::dispatch(socket_.get_executor(), std::move(fn));
+  }
+  void Defer(std::function<void()> fn) override {
+    asio::post(socket_.get_executor(), std::move(fn));
+  }
 
  private:
   void DoRead();
@@ -51,18 +67,11 @@ class Session : public std::enable_shared_from_this<Session> {
   ServerImpl& server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  // The response being written: status line and headers, then the body. Kept between
+  // requests so their capacity is reused.
+  std::string head_;
+  std::string body_;
   bool keep_alive_ = true;
-};
-
-class Responder : public HttpResponder {
- public:
-  explicit Responder(std::shared_ptr<Session> session) : session_(std::move(session)) {}
-  void Dispatch(std::function<void()> fn) override { session_->Dispatch(std::move(fn)); }
-  void Send(HttpResponse response) override { session_->Send(std::move(response)); }
-
- private:
-  std::shared_ptr<Session> session_;
 };
 
 class ServerImpl : public HttpServer {
@@ -230,7 +239,7 @@ void Session::OnRead(beast::error_code ec) {
   if (auto it = req.find("Ce-Id"); it != req.end()) request.ce_id = std::string(it->value());
   server_.RequestStarted();
   try {
-    server_.handler().Handle(std::move(request), std::make_shared<Responder>(shared_from_this()));
+    server_.handler().Handle(std::move(request), shared_from_this());
   } catch (const std::exception& e) {
     spdlog::error("component=serving http handler: unexpected exception: {}", e.what());
     HttpResponse r;
@@ -250,24 +259,40 @@ void Session::Refuse(int status, std::string message) {
 }
 
 void Session::Send(HttpResponse r) {
-  response_ = {};
-  response_.result(static_cast<unsigned>(r.status));
-  response_.version(11);
-  response_.set(http::field::content_type, r.content_type);
+  // Formatted by hand into a reused buffer: Beast's response object allocates each header
+  // field and its serializer costs more than the rest of a small prediction response.
+  const bool close = !keep_alive_ || server_.draining();
+  head_.clear();
+  head_.append("HTTP/1.1 ");
+  AppendDecimal(head_, static_cast<uint64_t>(r.status));
+  head_.push_back(' ');
+  std::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
+  head_.append(reason.empty() ? std::string_view("Unknown") : reason);
+  head_.append("\r\nContent-Type: ");
+  head_.append(r.content_type);
   if (r.inference_header_length) {
-    response_.set(kInferenceHeaderContentLength, std::to_string(*r.inference_header_length));
+    head_.append("\r\n");
+    head_.append(kInferenceHeaderContentLength);
+    head_.append(": ");
+    AppendDecimal(head_, *r.inference_header_length);
   }
-  for (auto& [k, v] : r.headers) response_.set(k, v);
-  response_.body() = std::move(r.body);
-  bool close = !keep_alive_ || server_.draining();
-  response_.keep_alive(!close);
-  response_.prepare_payload();
+  for (const auto& [k, v] : r.headers) {
+    head_.append("\r\n");
+    head_.append(k);
+    head_.append(": ");
+    head_.append(v);
+  }
+  head_.append("\r\nContent-Length: ");
+  AppendDecimal(head_, r.body.size());
+  head_.append(close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
+  body_ = std::move(r.body);
   server_.RequestFinished();
   Write(close);
 }
 
 void Session::Write(bool close) {
-  http::async_write(socket_, response_,
+  std::array<asio::const_buffer, 2> buffers = {asio::buffer(head_), asio::buffer(body_)};
+  asio::async_write(socket_, buffers,
                     [self = shared_from_this(), close](beast::error_code ec, size_t) {
                       if (ec || close) {
                         beast::error_code ignored;

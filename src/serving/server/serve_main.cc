@@ -53,14 +53,15 @@ int ServeMain(int argc, char** argv, const ServeMainSpec& spec) {
     return 1;
   }
   ServingMetrics metrics(options.model_name);
-  auto model = std::make_unique<Model>(
-      ModelOptions{.name = options.model_name,
-                   .version = options.model_version,
-                   .model_dir = options.model_dir,
-                   .max_batch_size = options.max_batch_size,
-                   .max_latency = std::chrono::microseconds(
-                       static_cast<int64_t>(options.max_latency_ms * 1000))},
-      std::move(*runtime), metrics);
+  auto model =
+      std::make_unique<Model>(ModelOptions{.name = options.model_name,
+                                           .version = options.model_version,
+                                           .model_dir = options.model_dir,
+                                           .max_batch_size = options.max_batch_size,
+                                           .max_latency = std::chrono::microseconds(
+                                               static_cast<int64_t>(options.max_latency_ms * 1000)),
+                                           .loop_batching = options.loop_batching},
+                              std::move(*runtime), metrics);
   model->LoadAsync();
 
   std::unique_ptr<PayloadLogger> payload_logger;
