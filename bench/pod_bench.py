@@ -50,29 +50,46 @@ def run(n=200, idle=100, spacing=0.05):
         # Wait for the node agent's Node to be Ready.
         for _ in range(400):
             nodes = api.list_node().items
-            if nodes and any(c.type == "Ready" and c.status == "True"
-                             for c in (nodes[0].status.conditions or [])):
+            conds = (nodes[0].status.conditions or []) if nodes and nodes[0].status else []
+            if any(c.type == "Ready" and c.status == "True" for c in conds):
                 break
             time.sleep(0.05)
         created, running, ready = {}, {}, {}
         lock = threading.Lock()
         stop = threading.Event()
 
+        def observe(p, now):
+            name = p.metadata.name
+            with lock:
+                if p.status and p.status.phase == "Running" and name not in running:
+                    running[name] = now
+                for c in (p.status.conditions or []) if p.status else []:
+                    if c.type == "Ready" and c.status == "True" and name not in ready:
+                        ready[name] = now
+
         def watcher():
-            w = kwatch.Watch()
-            for ev in w.stream(api.list_namespaced_pod, "default", label_selector="b=1",
-                               timeout_seconds=600):
-                now = time.monotonic()
-                p = ev["object"]
-                name = p.metadata.name
-                with lock:
-                    if p.status.phase == "Running" and name not in running:
-                        running[name] = now
-                    for c in p.status.conditions or []:
-                        if c.type == "Ready" and c.status == "True" and name not in ready:
-                            ready[name] = now
-                    if stop.is_set() and len(ready) >= n:
-                        w.stop()
+            # A watch the server or the network ends is resumed from the last resourceVersion
+            # (or a fresh list), so a dropped stream does not silently stop the measurement.
+            rv = None
+            while not (stop.is_set() and len(ready) >= n):
+                try:
+                    if rv is None:
+                        lst = api.list_namespaced_pod("default", label_selector="b=1")
+                        now = time.monotonic()
+                        for p in lst.items:
+                            observe(p, now)
+                        rv = lst.metadata.resource_version
+                    w = kwatch.Watch()
+                    for ev in w.stream(api.list_namespaced_pod, "default", label_selector="b=1",
+                                       resource_version=rv, timeout_seconds=600):
+                        observe(ev["object"], time.monotonic())
+                        rv = ev["object"].metadata.resource_version
+                        with lock:
+                            if stop.is_set() and len(ready) >= n:
+                                w.stop()
+                except Exception:  # noqa: BLE001 - resume the watch
+                    rv = None
+                    time.sleep(0.05)
         t = threading.Thread(target=watcher, daemon=True)
         t.start()
         time.sleep(0.5)  # the watch is established before the first create

@@ -97,6 +97,7 @@ struct NodeAgent::Impl {
   std::unique_ptr<ApiWriter> writer;
   std::unique_ptr<controllers::EventRecorder> events;
   std::unique_ptr<ProbeRunner> prober;
+  std::unique_ptr<ProbeRunner> setup_pool;
   std::unique_ptr<GpuPool> gpus;
   PortRegistry ports;
   NodeContext ctx;
@@ -140,10 +141,16 @@ StatusOr<std::unique_ptr<NodeAgent>> NodeAgent::Create(client::Client* client,
                                 .skiff_binary = bin_dir + "/skiff"};
   impl->images = std::make_unique<ImageMap>(image_options);
   if (impl->sandbox) {
+    std::error_code ec;
+    std::string state_dir =
+        fs::absolute(PodWorker::StateDir(options.data_dir, options.node_name), ec)
+            .lexically_normal()
+            .string();
     impl->network =
         std::make_unique<PodNetwork>(NetworkOptions{.bridge = options.bridge,
                                                     .gateway = options.gateway,
-                                                    .prefix_length = options.prefix_length});
+                                                    .prefix_length = options.prefix_length,
+                                                    .owner_tag = state_dir});
   }
   impl->options = std::move(options);
   return std::unique_ptr<NodeAgent>(new NodeAgent(std::move(impl)));
@@ -183,6 +190,9 @@ Status NodeAgent::Start() {
   SKIFF_RETURN_IF_ERROR(m.writer->Start(std::move(node)));
   m.events = std::make_unique<controllers::EventRecorder>(m.client, "kubelet");
   m.prober = std::make_unique<ProbeRunner>(4);
+  // Pod network setup threads: a burst of pods builds its sandboxes in parallel (most of the
+  // time goes to kernel waits, e.g. RCU grace periods, that overlap).
+  if (m.sandbox) m.setup_pool = std::make_unique<ProbeRunner>(4);
   m.gpus = std::make_unique<GpuPool>(m.host.real_gpus, o.simulate_gpus);
   m.config = std::make_unique<ClientConfigSource>(m.client);
   NodeContext& ctx = m.ctx;
@@ -203,6 +213,7 @@ Status NodeAgent::Start() {
   ctx.writer = m.writer.get();
   ctx.events = m.events.get();
   ctx.prober = m.prober.get();
+  ctx.setup_pool = m.setup_pool.get();
   ctx.gpus = m.gpus.get();
   ctx.ports = &m.ports;
   m.supervisor = std::make_unique<Supervisor>(ctx);
@@ -211,6 +222,7 @@ Status NodeAgent::Start() {
                                 const std::string& msg) {
     sup->PostProbeResult(uid, c, kind, ok, msg);
   };
+  ctx.wake_pod = [sup](const std::string& uid) { sup->WakePod(uid); };
   m.informer = std::make_unique<client::Informer>(
       m.client, PodsResource(),
       client::InformerOptions{.field_selector = "spec.nodeName=" + o.node_name,
@@ -237,8 +249,20 @@ void NodeAgent::Stop() {
   if (!m.started) return;
   m.started = false;
   m.informer->Stop();
+  // One fresh list, so deletions the watch had not delivered yet are finished by the
+  // supervisor's shutdown instead of leaving their sandboxes behind.
+  auto listed = m.client->List(PodsResource(), "",
+                               {.field_selector = "spec.nodeName=" + m.options.node_name});
+  if (listed.ok() && listed->contains("items") && (*listed)["items"].is_array()) {
+    std::vector<std::shared_ptr<const Json>> pods;
+    for (auto& item : (*listed)["items"]) pods.push_back(std::make_shared<const Json>(item));
+    m.supervisor->FinalList(pods);
+  } else if (!listed.ok()) {
+    spdlog::warn("component=node final pod list at stop: {}", listed.status().ToString());
+  }
   m.supervisor->Stop();
   m.prober.reset();
+  m.setup_pool.reset();
   m.writer->Stop();
   m.events->Flush();
   spdlog::info("component=node node agent stopped node={} (pods keep running)",

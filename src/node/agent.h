@@ -56,7 +56,9 @@ class NodeAgent {
   // mode, and starts watching pods with spec.nodeName=<node_name>. Pods left running by an
   // earlier agent on the same data dir are re-adopted.
   Status Start();
-  // Stops watching and heartbeating. Pods keep running (`skiff up` restarts re-adopt them).
+  // Stops watching and heartbeating. Pods keep running (`skiff up` restarts re-adopt them);
+  // pods already deleted from the API are killed and their sandboxes removed first, so no
+  // sandbox is left half torn down.
   void Stop();
   // Kills every pod process this agent supervises (grace period from each pod) and cleans up
   // their sandboxes, without touching the API objects. Blocks until done or `timeout`.

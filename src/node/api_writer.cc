@@ -1,8 +1,10 @@
-// ApiWriter: status patches, deletions, Node registration and Lease heartbeats on one thread.
+// ApiWriter: status patches and deletions on a few writer threads (at most one write per pod in
+// flight), Node registration, and Lease/Node heartbeats on the first of them.
 #include "node/api_writer.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "base/time.h"
@@ -43,7 +45,8 @@ Status ApiWriter::Start(Json node) {
   if (Status s = RenewLease(); !s.ok()) {
     spdlog::warn("component=node node lease: {}", s.ToString());
   }
-  thread_ = std::thread([this] { Loop(); });
+  int writers = std::max(1, options_.writers);
+  for (int i = 0; i < writers; ++i) threads_.emplace_back([this, i] { Loop(i == 0); });
   return Status();
 }
 
@@ -54,7 +57,8 @@ void ApiWriter::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
 }
 
 void ApiWriter::PatchPodStatus(const std::string& ns, const std::string& name,
@@ -78,7 +82,7 @@ void ApiWriter::DeletePod(const std::string& ns, const std::string& name, const 
 
 void ApiWriter::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return (pending_.empty() && in_flight_ == 0) || stop_; });
+  cv_.wait(lock, [&] { return (pending_.empty() && busy_.empty()) || stop_; });
 }
 
 void ApiWriter::Write(const Item& item) {
@@ -93,8 +97,13 @@ void ApiWriter::Write(const Item& item) {
     }
     return;
   }
+  auto t0 = std::chrono::steady_clock::now();
   auto r = client_->Patch(PodsResource(), item.ns, item.name, item.patch,
                           {.type = client::PatchType::kMerge, .subresource = "status"});
+  spdlog::debug(
+      "component=node pod={}/{} status patch took {}us", item.ns, item.name,
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
   if (!r.ok() && r.status().code() != StatusCode::kNotFound) {
     spdlog::warn("component=node status of pod {}/{}: {}", item.ns, item.name,
                  r.status().ToString());
@@ -147,18 +156,29 @@ Status ApiWriter::UpdateNodeStatus() {
       .status();
 }
 
-void ApiWriter::Loop() {
+std::map<std::string, ApiWriter::Item>::iterator ApiWriter::NextReady() {
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    if (!busy_.count(it->first)) return it;
+  }
+  return pending_.end();
+}
+
+void ApiWriter::Loop(bool heartbeats) {
   auto next_lease = std::chrono::steady_clock::now() + options_.lease_renew;
   auto next_status = std::chrono::steady_clock::now() + options_.node_status_period;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    cv_.wait_until(lock, std::min(next_lease, next_status),
-                   [&] { return stop_ || !pending_.empty(); });
+    auto ready = [&] { return stop_ || NextReady() != pending_.end(); };
+    if (heartbeats) {
+      cv_.wait_until(lock, std::min(next_lease, next_status), ready);
+    } else {
+      cv_.wait(lock, ready);
+    }
     // Drain queued writes even when stopping, so final statuses reach the API.
-    while (!pending_.empty()) {
-      Item item = std::move(pending_.begin()->second);
-      pending_.erase(pending_.begin());
-      ++in_flight_;
+    for (auto it = NextReady(); it != pending_.end(); it = NextReady()) {
+      Item item = std::move(it->second);
+      pending_.erase(it);
+      busy_.insert(item.uid);
       lock.unlock();
       try {
         Write(item);
@@ -166,10 +186,12 @@ void ApiWriter::Loop() {
         spdlog::error("component=node api write failed: {}", e.what());
       }
       lock.lock();
-      --in_flight_;
+      busy_.erase(item.uid);
+      // A newer write for this pod may have queued meanwhile, and Flush may be waiting.
       cv_.notify_all();
     }
     if (stop_) return;
+    if (!heartbeats) continue;
     auto now = std::chrono::steady_clock::now();
     if (now >= next_lease) {
       lock.unlock();

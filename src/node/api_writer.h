@@ -1,6 +1,6 @@
-// ApiWriter: the agent's one thread for API writes (the kubelet's status manager plus its node
-// lease loop): pod status patches coalesced per pod, final pod deletions, the Node object and
-// its coordination.k8s.io Lease heartbeat. The supervisor never blocks on these.
+// ApiWriter: the agent's API writes (the kubelet's status manager plus its node lease loop): pod
+// status patches coalesced per pod, final pod deletions, the Node object and its
+// coordination.k8s.io Lease heartbeat. The supervisor never blocks on these.
 #pragma once
 
 #include <chrono>
@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/json.h"
 #include "base/status.h"
@@ -25,10 +27,13 @@ struct ApiWriterOptions {
   std::chrono::seconds lease_renew{10};  // kubelet: nodeLeaseRenewIntervalFraction * 40s
   std::chrono::seconds lease_duration{40};
   std::chrono::seconds node_status_period{60};  // Ready condition heartbeat
+  // Writer threads. Writes for different pods go out in parallel (a burst of pod starts is not
+  // serialized behind one round trip each); one pod's writes stay in order.
+  int writers = 4;
 };
 
 // Thread-safe. Start() registers the Node (blocking, so callers see errors), then runs the
-// loop thread until Stop().
+// writer threads until Stop().
 class ApiWriter {
  public:
   ApiWriter(client::Client* client, ApiWriterOptions options);
@@ -54,7 +59,9 @@ class ApiWriter {
     bool del = false;
     std::string patch;  // the merge patch body
   };
-  void Loop();
+  void Loop(bool heartbeats);
+  // The first pending item whose pod has no write in flight; pending_.end() when none.
+  std::map<std::string, Item>::iterator NextReady();
   Status RenewLease();
   Status UpdateNodeStatus();
   void Write(const Item& item);
@@ -65,9 +72,9 @@ class ApiWriter {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, Item> pending_;  // uid -> item; guarded by mu_
-  int in_flight_ = 0;                    // guarded by mu_
+  std::set<std::string> busy_;           // uids with a write in flight; guarded by mu_
   bool stop_ = false;                    // guarded by mu_
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace skiff::node

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -23,7 +24,7 @@ namespace skiff::node {
 namespace {
 
 // Stages reported through the error pipe, for the message.
-enum Stage : int { kSetns = 1, kUts, kMountNs, kMount, kChdir, kExec, kFork, kLog, kSync };
+enum Stage : int { kSetns = 1, kUts, kMountNs, kMount, kChdir, kExec, kFork, kLog, kCgroup };
 
 const char* StageName(int stage) {
   switch (stage) {
@@ -43,8 +44,8 @@ const char* StageName(int stage) {
       return "fork";
     case kLog:
       return "opening the log";
-    case kSync:
-      return "waiting for the cgroup join";
+    case kCgroup:
+      return "joining the container's cgroup";
   }
   return "starting";
 }
@@ -231,6 +232,26 @@ void PumpLogs(int out_fd, int err_fd, int log_fd, int program_fd) {
   for (auto& s : streams) EmitComplete(log_fd, s, true);
 }
 
+// The container's program, between the shim's clone and execve. It shares the shim's memory
+// (CLONE_VM|CLONE_VFORK): syscalls only, and it writes nothing but its own stack.
+struct ProgramChild {
+  int out_w, err_w, fail_w;
+  char** argv;
+  char** envp;
+};
+
+int ProgramChildMain(void* arg) {
+  auto* c = static_cast<ProgramChild*>(arg);
+  if (dup2(c->out_w, 1) < 0 || dup2(c->err_w, 2) < 0) Fail(c->fail_w, kLog);
+  ResetSignals();
+  // Nothing of the agent's (sockets, databases) may leak into the program.
+#ifdef SYS_close_range
+  syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+#endif
+  execve(c->argv[0], c->argv, c->envp);
+  Fail(c->fail_w, kExec);
+}
+
 struct CStrings {
   std::vector<std::string> storage;
   std::vector<char*> ptrs;
@@ -262,14 +283,22 @@ StatusOr<Launched> Launch(const LaunchSpec& spec) {
       return FailedPrecondition("open " + spec.netns_path + ": " + strerror(e));
     }
   }
-  int sync_pipe[2], err_pipe[2];
-  if (pipe2(sync_pipe, O_CLOEXEC) != 0) return Internal("pipe2 failed");
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Internal("pipe2 failed");
+  int err_pipe[2];
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    close(log_fd);
+    if (netns_fd >= 0) close(netns_fd);
+    return Internal("pipe2 failed");
+  }
+  std::vector<const char*> cgroup_procs;
+  for (const auto& procs : spec.cgroup_procs) cgroup_procs.push_back(procs.c_str());
   unlink(spec.exit_file.c_str());
   const char* exit_path = spec.exit_file.c_str();
   const char* workdir = spec.working_dir.empty() ? nullptr : spec.working_dir.c_str();
   const char* hostname = spec.hostname.empty() ? nullptr : spec.hostname.c_str();
   size_t hostname_len = spec.hostname.size();
+
+  std::vector<char> program_stack(64 * 1024);
+  char* program_stack_top = program_stack.data() + program_stack.size();
 
   pid_t pid = fork();
   if (pid < 0) return Internal(std::string("fork: ") + strerror(errno));
@@ -277,10 +306,15 @@ StatusOr<Launched> Launch(const LaunchSpec& spec) {
     // Child: the shim. Async-signal-safe calls only.
     int err_w = err_pipe[1];
     close(err_pipe[0]);
-    close(sync_pipe[1]);
     setsid();
-    char c;
-    if (read(sync_pipe[0], &c, 1) != 1) Fail(err_w, kSync);
+    // The shim joins the container's cgroups itself ("0" = the writer), before anything of the
+    // container runs. In cgroup v1 each join waits for an RCU grace period; done here, that
+    // wait overlaps other pods' starts instead of stalling the agent's supervisor thread.
+    for (size_t i = 0; i < cgroup_procs.size(); ++i) {
+      int fd = open(cgroup_procs[i], O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write(fd, "0", 1) != 1) Fail(err_w, kCgroup, static_cast<int>(i));
+      close(fd);
+    }
     if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) Fail(err_w, kSetns);
     if (hostname != nullptr) {
       if (unshare(CLONE_NEWUTS) != 0 || sethostname(hostname, hostname_len) != 0) {
@@ -290,6 +324,9 @@ StatusOr<Launched> Launch(const LaunchSpec& spec) {
     if (spec.new_mount_ns) {
       if (unshare(CLONE_NEWNS) != 0) Fail(err_w, kMountNs);
       if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) Fail(err_w, kMountNs);
+      // Other pods' namespace pins are no business of this container, and while they are
+      // mounted here each pod created or deleted later propagates into this namespace too.
+      umount2("/run/netns", MNT_DETACH);
       for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const BindMount& m = spec.mounts[i];
         int rc =
@@ -312,18 +349,12 @@ StatusOr<Launched> Launch(const LaunchSpec& spec) {
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &old);
-    pid_t program = fork();
+    // The program is started vfork-style: the shim is itself a copy of the agent, and a second
+    // full fork would copy its page tables once more just to exec.
+    ProgramChild pc{out_pipe[1], err_pipe2[1], err_w, argv_p, envp_p};
+    pid_t program =
+        clone(ProgramChildMain, program_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, &pc);
     if (program < 0) Fail(err_w, kFork);
-    if (program == 0) {
-      if (dup2(out_pipe[1], 1) < 0 || dup2(err_pipe2[1], 2) < 0) Fail(err_w, kLog);
-      ResetSignals();
-      // Nothing of the agent's (sockets, databases) may leak into the program.
-#ifdef SYS_close_range
-      syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
-#endif
-      execve(argv_p[0], argv_p, envp_p);
-      Fail(err_w, kExec);
-    }
     // Shim: outlive the program's SIGTERM (it is in the same process group) to record the exit.
     // Named so `ps`/`pgrep -x` tell it from the agent it was forked from.
     prctl(PR_SET_NAME, "skiff-shim", 0, 0, 0);
@@ -362,42 +393,44 @@ StatusOr<Launched> Launch(const LaunchSpec& spec) {
     _exit(WEXITSTATUS(status));
   }
   // Parent.
-  close(sync_pipe[0]);
   close(err_pipe[1]);
   close(log_fd);
   if (netns_fd >= 0) close(netns_fd);
-  std::string cgroup_error;
-  for (const auto& procs : spec.cgroup_procs) {
-    std::ofstream f(procs);
-    f << pid << std::flush;
-    if (!f) cgroup_error = "joining " + procs + " failed";
+  Launched out{pid, ProcessStartTicks(pid), err_pipe[0]};
+  if (!spec.wait_for_exec) {
+    fcntl(out.exec_fd, F_SETFL, O_NONBLOCK);
+    return out;
   }
-  Launched out{pid, ProcessStartTicks(pid)};
-  if (cgroup_error.empty()) {
-    ssize_t w = write(sync_pipe[1], "g", 1);
-    (void)w;
-  }
-  close(sync_pipe[1]);  // without the "g" the child fails at kSync
+  Status s;
+  do {
+    s = CheckLaunch(spec, out);
+  } while (s.code() == StatusCode::kUnavailable);
+  if (!s.ok()) return s;
+  out.exec_fd = -1;
+  return out;
+}
+
+Status CheckLaunch(const LaunchSpec& spec, const Launched& launched) {
   int msg[3] = {0, 0, 0};
   ssize_t n;
   do {
-    n = read(err_pipe[0], msg, sizeof(msg));
+    n = read(launched.exec_fd, msg, sizeof(msg));
   } while (n < 0 && errno == EINTR);
-  close(err_pipe[0]);
-  if (!cgroup_error.empty() || n > 0) {
-    if (n <= 0) kill(-pid, SIGKILL);
-    int status;
-    waitpid(pid, &status, 0);
-    if (!cgroup_error.empty()) return FailedPrecondition(cgroup_error);
-    std::string what = StageName(msg[0]);
-    if (msg[0] == kMount && static_cast<size_t>(msg[2]) < spec.mounts.size()) {
-      what += " at " + spec.mounts[msg[2]].target;
-    }
-    if (msg[0] == kExec) what += " " + spec.argv[0];
-    if (msg[0] == kChdir) what += " " + spec.working_dir;
-    return FailedPrecondition(what + ": " + strerror(msg[1]));
+  if (n < 0 && errno == EAGAIN) return Unavailable("not exec'd yet");
+  close(launched.exec_fd);
+  if (n <= 0) return Status();  // EOF: every write end closed at exec (or the shim died)
+  int status;
+  waitpid(launched.pid, &status, 0);  // the shim _exits right after writing the message
+  std::string what = StageName(msg[0]);
+  if (msg[0] == kMount && static_cast<size_t>(msg[2]) < spec.mounts.size()) {
+    what += " at " + spec.mounts[msg[2]].target;
   }
-  return out;
+  if (msg[0] == kCgroup && static_cast<size_t>(msg[2]) < spec.cgroup_procs.size()) {
+    what += " " + spec.cgroup_procs[msg[2]];
+  }
+  if (msg[0] == kExec) what += " " + spec.argv[0];
+  if (msg[0] == kChdir) what += " " + spec.working_dir;
+  return FailedPrecondition(what + ": " + strerror(msg[1]));
 }
 
 std::optional<ExitInfo> ReadExitFile(const std::string& path) {
@@ -429,14 +462,57 @@ bool ProcessAlive(pid_t pid, uint64_t start_ticks) {
   return pid > 0 && start_ticks != 0 && ProcessStartTicks(pid) == start_ticks;
 }
 
+namespace {
+
+// What RunCommand's child needs; it lives on the parent's stack, which the child shares.
+struct CommandChild {
+  char** argv;
+  char** envp;
+  const int* ns_fds;
+  const int* ns_types;
+  int out_w;
+  bool search;
+};
+
+// The child of RunCommand. It shares the agent's memory until execve (CLONE_VM|CLONE_VFORK, as
+// posix_spawn does), so it only makes syscalls and writes nothing but its own stack.
+int CommandChildMain(void* arg) {
+  auto* c = static_cast<CommandChild*>(arg);
+  setpgid(0, 0);
+  for (int i = 0; i < 3; ++i) {
+    if (c->ns_fds[i] >= 0 && setns(c->ns_fds[i], c->ns_types[i]) != 0) _exit(126);
+  }
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (devnull >= 0) dup2(devnull, 0);
+  dup2(c->out_w, 1);
+  dup2(c->out_w, 2);
+  ResetSignals();
+  if (c->search) {
+    // A container's PATH, searched here without allocating.
+    static const char* const kDirs[] = {"/usr/local/sbin/", "/usr/local/bin/", "/usr/sbin/",
+                                        "/usr/bin/",        "/sbin/",          "/bin/"};
+    char path[4096];
+    for (const char* dir : kDirs) {
+      size_t n = 0;
+      for (const char* p = dir; *p && n < sizeof(path) - 1; ++p) path[n++] = *p;
+      for (const char* p = c->argv[0]; *p && n < sizeof(path) - 1; ++p) path[n++] = *p;
+      path[n] = '\0';
+      execve(path, c->argv, c->envp);
+    }
+  } else {
+    execve(c->argv[0], c->argv, c->envp);
+  }
+  _exit(127);
+}
+
+}  // namespace
+
 StatusOr<RunResult> RunCommand(const std::vector<std::string>& argv_in,
                                const std::vector<std::pair<std::string, std::string>>& env,
                                std::chrono::milliseconds timeout, pid_t ns_pid) {
   if (argv_in.empty()) return InvalidArgument("empty command");
   CStrings argv{argv_in, {}}, envp;
   for (const auto& [k, v] : env) envp.storage.push_back(k + "=" + v);
-  char** argv_p = argv.Get();
-  char** envp_p = envp.Get();
   int ns_fds[3] = {-1, -1, -1};
   const int ns_types[3] = {CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWNS};
   if (ns_pid > 0) {
@@ -451,36 +527,36 @@ StatusOr<RunResult> RunCommand(const std::vector<std::string>& argv_in,
     }
   }
   int out_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) return Internal("pipe2 failed");
-  bool search = argv_in[0].find('/') == std::string::npos;
-  pid_t pid = fork();
-  if (pid < 0) return Internal(std::string("fork: ") + strerror(errno));
-  if (pid == 0) {
-    setpgid(0, 0);
-    for (int i = 0; i < 3; ++i) {
-      if (ns_fds[i] >= 0 && setns(ns_fds[i], ns_types[i]) != 0) _exit(126);
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+    for (int fd : ns_fds) {
+      if (fd >= 0) close(fd);
     }
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
-    dup2(out_pipe[1], 1);
-    dup2(out_pipe[1], 2);
-    ResetSignals();
-    if (search) {
-      // A container's PATH, searched here without allocating.
-      static const char* const kDirs[] = {"/usr/local/sbin/", "/usr/local/bin/", "/usr/sbin/",
-                                          "/usr/bin/",        "/sbin/",          "/bin/"};
-      char path[4096];
-      for (const char* dir : kDirs) {
-        size_t n = 0;
-        for (const char* p = dir; *p && n < sizeof(path) - 1; ++p) path[n++] = *p;
-        for (const char* p = argv_p[0]; *p && n < sizeof(path) - 1; ++p) path[n++] = *p;
-        path[n] = '\0';
-        execve(path, argv_p, envp_p);
-      }
-    } else {
-      execve(argv_p[0], argv_p, envp_p);
+    return Internal("pipe2 failed");
+  }
+  CommandChild child{.argv = argv.Get(),
+                     .envp = envp.Get(),
+                     .ns_fds = ns_fds,
+                     .ns_types = ns_types,
+                     .out_w = out_pipe[1],
+                     .search = argv_in[0].find('/') == std::string::npos};
+  // A vfork-style clone instead of fork(): the agent shares its process with the API server,
+  // so copying its page tables for every exec probe cost more than the probe itself. Signals
+  // stay blocked until the child reset its handlers (no agent handler may run in it).
+  std::vector<char> stack(64 * 1024);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = clone(CommandChildMain, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD,
+                    &child);
+  int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    for (int fd : ns_fds) {
+      if (fd >= 0) close(fd);
     }
-    _exit(127);
+    return Internal(std::string("clone: ") + strerror(clone_errno));
   }
   close(out_pipe[1]);
   for (int fd : ns_fds) {

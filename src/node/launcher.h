@@ -35,17 +35,27 @@ struct LaunchSpec {
   bool new_mount_ns = false;
   std::vector<BindMount> mounts{};  // applied in order inside the new mount namespace
   std::string hostname{};           // non-empty: a new UTS namespace with this hostname
+  // true: Launch blocks until the program was exec'd (or a step failed). false: Launch returns
+  // right after the fork, and Launched::exec_fd tells the outcome (CheckLaunch).
+  bool wait_for_exec = true;
 };
 
 struct Launched {
   pid_t pid = 0;  // the shim; also the process group and session id of the whole tree
   uint64_t start_ticks = 0;
+  // Without wait_for_exec: non-blocking, readable once the program was exec'd or a step failed.
+  // Owned by the caller until CheckLaunch closes it. -1 otherwise.
+  int exec_fd = -1;
 };
 
-// Forks the shim (async-signal-safe code only after fork), joins cgroups before the program
-// runs, and blocks until the program was exec'd. FailedPrecondition with the OS error when a
-// sandbox step or exec fails (the container's StartError). Thread-safe.
+// Forks the shim (async-signal-safe code only after fork), which joins the cgroups before the
+// program runs; blocks until the program was exec'd (unless !wait_for_exec). FailedPrecondition
+// with the OS error when a sandbox step or exec fails (the container's StartError). Thread-safe.
 StatusOr<Launched> Launch(const LaunchSpec& spec);
+// The outcome of a launch without wait_for_exec: OK once the program runs, Unavailable while not
+// known yet (poll exec_fd), FailedPrecondition with the step and OS error when it failed (the
+// shim is reaped). Closes exec_fd unless Unavailable. Does not block.
+Status CheckLaunch(const LaunchSpec& spec, const Launched& launched);
 
 struct ExitInfo {
   bool signaled = false;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -14,9 +15,19 @@ struct NetworkOptions {
   std::string gateway{"10.244.0.1"};  // the bridge's address: DNS and ClusterIPs answer here
   int prefix_length = 16;             // 10.244.0.0/16
   std::string ipam_dir{"/run/skiff/ipam"};
+  // Written beside each address's owner (the agent's pod state directory), so a later agent
+  // can tell its own leftover sandboxes, and those of a data dir that is gone, from the live
+  // pods of another agent on this host.
+  std::string owner_tag{};
 };
 
-// Thread-compatible; every method is idempotent and shells out to iproute2 (blocks ~ms).
+// One address file: the pod it belongs to and the owner_tag of the agent that set it up.
+struct PodAllocation {
+  std::string pod_uid;
+  std::string owner_tag;
+};
+
+// Thread-compatible; every method is idempotent and talks rtnetlink (blocks ~tens of µs).
 class PodNetwork {
  public:
   explicit PodNetwork(NetworkOptions options = {}) : options_(std::move(options)) {}
@@ -28,6 +39,9 @@ class PodNetwork {
   StatusOr<std::string> Setup(const std::string& pod_uid);
   // Deletes the netns (its veth goes with it) and releases the address. Idempotent.
   Status Teardown(const std::string& pod_uid);
+
+  // Every address allocated on this host (all agents).
+  std::vector<PodAllocation> Allocations() const;
 
   static std::string NetnsName(const std::string& pod_uid);  // "skiff-<uid>"
   static std::string NetnsPath(const std::string& pod_uid);  // "/run/netns/skiff-<uid>"

@@ -75,12 +75,17 @@ struct NodeContext {
   ApiWriter* writer = nullptr;
   controllers::EventRecorder* events = nullptr;
   ProbeRunner* prober = nullptr;
+  // Runs pod network setup off the supervisor thread, so sandboxes of a burst of pods are built
+  // in parallel (their kernel waits overlap). Null: set up inline.
+  ProbeRunner* setup_pool = nullptr;
   GpuPool* gpus = nullptr;
   PortRegistry* ports = nullptr;
   // Posts a probe result back to the supervisor thread (called from prober threads).
   std::function<void(const std::string& uid, const std::string& container, int kind, bool success,
                      const std::string& message)>
       post_probe_result{};
+  // Asks the supervisor to sync a pod soon (called from setup_pool threads).
+  std::function<void(const std::string& uid)> wake_pod{};
 };
 
 }  // namespace skiff::node

@@ -3,12 +3,14 @@
 // the network except for ConfigMap/Secret reads while starting a container.
 #include "node/pod_worker.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -28,6 +30,18 @@ namespace skiff::node {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Kills what is left in the pod's cgroups and removes them. A SIGKILLed process leaves its
+// cgroup only once the kernel reaped it (usually well under a millisecond), so removal is
+// retried briefly instead of leaking the directory.
+void RemovePodCgroups(const Cgroups& cgroups, const std::string& uid) {
+  cgroups.Signal(uid, "", SIGKILL);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    if (cgroups.RemovePod(uid).ok()) return;
+    usleep(5000);  // bounded (1 s): no event tells when a non-child process is reaped
+  }
+  spdlog::warn("component=node pod uid={}: cgroup still has processes; removed on next start", uid);
+}
 
 }  // namespace
 
@@ -52,6 +66,7 @@ PodWorker::~PodWorker() {
   for (auto* v : {&init_, &main_}) {
     for (auto& r : *v) {
       if (r->pidfd >= 0) close(r->pidfd);
+      if (r->exec_fd >= 0) close(r->exec_fd);
     }
   }
 }
@@ -141,13 +156,41 @@ bool PodWorker::EnsureSandbox() {
     }
     return false;
   };
-  if (ctx_.sandbox && !pod_->host_network) {
-    auto ip = ctx_.network->Setup(uid_);
+  if (ctx_.sandbox && !pod_->host_network && !net_ready_) {
+    if (!net_future_.valid()) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto setup = [net = ctx_.network, uid = uid_, ns = pod_->ns, name = pod_->name, t0] {
+        auto ip = net->Setup(uid);
+        spdlog::debug("component=node pod={}/{} network setup took {}us", ns, name,
+                      std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - t0)
+                          .count());
+        return ip;
+      };
+      if (ctx_.setup_pool == nullptr) {
+        std::promise<StatusOr<std::string>> done;
+        done.set_value(setup());
+        net_future_ = done.get_future();
+      } else {
+        auto task = std::make_shared<std::packaged_task<StatusOr<std::string>()>>(std::move(setup));
+        net_future_ = task->get_future();
+        ctx_.setup_pool->Submit([task, wake = ctx_.wake_pod, uid = uid_] {
+          (*task)();
+          if (wake) wake(uid);
+        });
+      }
+    }
+    if (net_future_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      return false;  // the pool wakes this pod when the network is ready
+    }
+    auto ip = net_future_.get();
     if (!ip.ok())
       return fail("FailedCreatePodSandBox",
                   "Failed to create pod sandbox: " + ip.status().message());
     pod_ip_ = *ip;
-  } else {
+    net_ready_ = true;
+  }
+  if (!ctx_.sandbox || pod_->host_network) {
     pod_ip_.clear();
     std::vector<int> ports;
     for (const auto& c : pod_->containers) {
@@ -199,11 +242,18 @@ bool PodWorker::EnsureSandbox() {
 }
 
 void PodWorker::TeardownSandbox() {
-  if (ctx_.cgroups != nullptr) {
-    ctx_.cgroups->Signal(uid_, "", SIGKILL);
-    (void)ctx_.cgroups->RemovePod(uid_);
+  // A setup still running would recreate what is torn down here: let it finish first.
+  if (net_future_.valid()) net_future_.wait();
+  net_future_ = {};
+  net_ready_ = false;
+  if (ctx_.cgroups != nullptr) RemovePodCgroups(*ctx_.cgroups, uid_);
+  // Unconditional (Teardown checks what exists): a crash between creating the namespace and
+  // persisting the pod IP must not leak it.
+  if (ctx_.network != nullptr && (!pod_ || !pod_->host_network)) {
+    if (Status s = ctx_.network->Teardown(uid_); !s.ok()) {
+      spdlog::warn("component=node pod uid={} sandbox teardown: {}", uid_, s.ToString());
+    }
   }
-  if (ctx_.network != nullptr && !pod_ip_.empty()) (void)ctx_.network->Teardown(uid_);
   if (pod_)
     CleanupVolumes(*pod_,
                    {.pod_dir = PodDir(), .data_dir = ctx_.data_dir, .can_mount = ctx_.sandbox});
@@ -292,7 +342,7 @@ void PodWorker::SyncContainers(SteadyTime* wake) {
 }
 
 void PodWorker::SyncProbes(Run& run, SteadyTime* wake) {
-  if (run.pid == 0 || run.stopping) return;
+  if (run.pid == 0 || run.stopping || run.exec_fd >= 0) return;
   const Container& spec = SpecOf(*pod_, run.init, run.index);
   const std::optional<Probe>* probes[3] = {&spec.startup_probe, &spec.readiness_probe,
                                            &spec.liveness_probe};
@@ -316,37 +366,44 @@ void PodWorker::SyncProbes(Run& run, SteadyTime* wake) {
                        .ports = spec.ports};
     auto post = ctx_.post_probe_result;
     std::string uid = uid_, name = run.name;
-    ctx_.prober->Submit([probe, target, post, uid, name, k] {
-      ProbeOutcome o = RunProbe(probe, target);
-      post(uid, name, k, o.success, o.message);
-    });
+    // Startup and not-yet-ready readiness probes gate the pod's start: they go first.
+    bool urgent = k == 0 || (k == 1 && !run.st.ready);
+    ctx_.prober->Submit(
+        [probe, target, post, uid, name, k] {
+          ProbeOutcome o = RunProbe(probe, target);
+          post(uid, name, k, o.success, o.message);
+        },
+        urgent);
   }
 }
 
-void PodWorker::OnProbeResult(const std::string& container, int kind, bool success,
+bool PodWorker::OnProbeResult(const std::string& container, int kind, bool success,
                               const std::string& message) {
   Run* run = FindRun(container);
-  if (run == nullptr || kind < 0 || kind > 2) return;
+  if (run == nullptr || kind < 0 || kind > 2) return false;
   run->inflight[kind] = false;
-  if (run->pid == 0 || run->stopping || !pod_) return;
+  if (run->pid == 0 || run->stopping || !pod_) return true;
   const Container& spec = SpecOf(*pod_, run->init, run->index);
   const std::optional<Probe>& probe =
       kind == 0 ? spec.startup_probe : (kind == 1 ? spec.readiness_probe : spec.liveness_probe);
-  if (!probe) return;
+  if (!probe) return true;
   if (!success)
     Event("Warning", "Unhealthy", std::string(kProbeNames[kind]) + " probe failed: " + message);
-  run->trackers[kind].Record(*probe, success);
+  bool changed = run->trackers[kind].Record(*probe, success);
   auto result = run->trackers[kind].result();
+  // A result that changes nothing needs no sync: the next probe is already on the pod's timer,
+  // unless this one ran past it (its timer was skipped while it was in flight).
+  bool overdue = ctx_.clock->Steady() >= run->next_probe[kind];
   if (kind == 1) {
     run->st.ready = result == ProbeTracker::Result::kSuccess;
-    return;
+    return changed || overdue || !success;
   }
   if (kind == 0 && result == ProbeTracker::Result::kSuccess) {
     run->st.started = true;
     run->st.ready = !spec.readiness_probe.has_value() && !run->init;
     SteadyTime now = ctx_.clock->Steady();
     for (int k = 1; k < 3; ++k) run->next_probe[k] = now;
-    return;
+    return true;
   }
   if (result == ProbeTracker::Result::kFailure) {
     int64_t grace =
@@ -355,7 +412,62 @@ void PodWorker::OnProbeResult(const std::string& container, int kind, bool succe
                   "Container " + run->name + " failed " +
                       (kind == 0 ? std::string("startup") : std::string("liveness")) +
                       " probe, will be restarted");
+    return true;
   }
+  return changed || overdue || !success;
+}
+
+void PodWorker::Shutdown(std::chrono::milliseconds budget) {
+  if (finished_ || !pod_ || !(gone_ || terminating_)) {
+    Persist();
+    return;
+  }
+  // Being deleted: finish now rather than leave a sandbox whose pod may never be seen again.
+  // Grace periods run as usual within the budget; what is left then is killed.
+  auto deadline = ctx_.clock->Steady() + budget;
+  for (SteadyTime wake = Sync(); !AllStopped();) {
+    SteadyTime now = ctx_.clock->Steady();
+    if (now >= deadline) {
+      for (auto* v : {&init_, &main_}) {
+        for (auto& r : *v) {
+          if (r->pid != 0 && !r->killed) {
+            r->kill_at = now;
+            r->stopping = true;
+          }
+        }
+      }
+      EscalateKills();
+      deadline = now + std::chrono::seconds(2);  // SIGKILL is prompt; bound it anyway
+      budget = std::chrono::milliseconds(0);
+    }
+    std::vector<pollfd> fds;
+    for (int fd : PidFds()) fds.push_back({fd, POLLIN, 0});
+    auto until = std::min(wake, deadline);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
+    (void)poll(fds.data(), fds.size(), static_cast<int>(std::clamp<int64_t>(ms, 0, 1000)) + 1);
+    wake = Sync();
+    if (budget.count() == 0 && ctx_.clock->Steady() >= deadline) break;
+  }
+  if (!AllStopped()) {
+    spdlog::warn(
+        "component=node pod uid={} still has processes at shutdown; the next start "
+        "cleans it up",
+        uid_);
+  }
+}
+
+void PodWorker::CleanupLeftovers(NodeContext& ctx, const std::string& uid) {
+  if (ctx.cgroups != nullptr) RemovePodCgroups(*ctx.cgroups, uid);
+  if (ctx.network != nullptr) {
+    if (Status s = ctx.network->Teardown(uid); !s.ok()) {
+      spdlog::warn("component=node leftover sandbox uid={}: {}", uid, s.ToString());
+      return;
+    }
+  }
+  std::error_code ec;
+  std::string dir = StateDir(ctx.data_dir, ctx.node_name);
+  fs::remove(dir + "/" + uid + ".json", ec);
+  fs::remove_all(dir + "/" + uid, ec);
 }
 
 std::vector<int> PodWorker::PidFds() const {
@@ -363,6 +475,7 @@ std::vector<int> PodWorker::PidFds() const {
   for (auto* v : {&init_, &main_}) {
     for (auto& r : *v) {
       if (r->pidfd >= 0) out.push_back(r->pidfd);
+      if (r->exec_fd >= 0) out.push_back(r->exec_fd);
     }
   }
   return out;
@@ -375,6 +488,8 @@ SteadyTime PodWorker::Sync() {
     if (gone_) finished_ = true;
     return wake;
   }
+  // Launch outcomes first: a start that failed also ends its shim, which is not an exit.
+  CheckLaunches();
   // Reap exits.
   for (auto* v : {&init_, &main_}) {
     for (auto& r : *v) {
@@ -458,7 +573,9 @@ SteadyTime PodWorker::Sync() {
                            std::chrono::milliseconds(10));
   }
   if (!EnsureSandbox()) {
-    WriteStatus();
+    // While the network is still being set up (a few ms) there is nothing new to report: the
+    // status is written once the containers start, not once per step.
+    if (!net_future_.valid()) WriteStatus();
     Persist();
     return failed_reason_.empty() ? now + kRetry : now + kFar;
   }
@@ -469,7 +586,20 @@ SteadyTime PodWorker::Sync() {
   for (auto* v : {&init_, &main_}) {
     for (auto& r : *v) SyncProbes(*r, &wake);
   }
-  WriteStatus();
+  // Launches awaiting their exec (milliseconds) would only report ContainerCreating now; the
+  // Running status follows right after. A launch stuck longer gets its status written anyway.
+  bool starting = false;
+  for (auto* v : {&init_, &main_}) {
+    for (auto& r : *v) {
+      if (r->exec_fd < 0) continue;
+      SteadyTime limit = r->launch_steady + std::chrono::seconds(1);
+      if (now < limit) {
+        starting = true;
+        wake = std::min(wake, limit);
+      }
+    }
+  }
+  if (!starting) WriteStatus();
   Persist();
   return wake;
 }

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,14 +41,25 @@ class PodWorker {
   // Advances the pod as far as it can now; returns when it next needs a Sync (timers: backoff,
   // grace deadlines, probes). Process exits arrive through the pidfds below.
   SteadyTime Sync();
-  void OnProbeResult(const std::string& container, int kind, bool success,
+  // Records a probe result; returns whether the pod needs a Sync (something changed, or the
+  // probe is due again).
+  bool OnProbeResult(const std::string& container, int kind, bool success,
                      const std::string& message);
 
   // Keeps each container log under `max_bytes`: a larger one is cut to its newest half (at a
   // line boundary). Lines written during the cut may be lost. Called periodically.
   void RotateLogs(int64_t max_bytes);
 
-  // pidfds of running processes (poll them for exits).
+  // The agent is stopping. A pod being deleted (or gone from the API) is finished now: its
+  // containers get their grace period within `budget`, then SIGKILL; its sandbox is torn down
+  // and its state removed (or its final status and deletion queued), so nothing is left half
+  // torn down. Any other pod's state is persisted for re-adoption. Blocks.
+  void Shutdown(std::chrono::milliseconds budget);
+  // Removes what a pod with no state file left on the host: processes in its cgroups, the
+  // cgroups, its network namespace and address, and its state directory. Idempotent.
+  static void CleanupLeftovers(NodeContext& ctx, const std::string& uid);
+
+  // pidfds of running processes and the exec_fds of launches not yet confirmed (poll them).
   std::vector<int> PidFds() const;
   // True once the pod is gone from the API and everything on the host is cleaned up.
   bool Finished() const { return finished_; }
@@ -62,6 +74,12 @@ class PodWorker {
   bool EnsureSandbox();
   void TeardownSandbox();
   bool StartContainer(Run& run);
+  // Records a failed start (terminated, exit 128, StartError, a Warning Event); returns false.
+  bool StartError(Run& run, SystemTime now, const std::string& message);
+  // Picks up the outcome of launches whose exec was not confirmed yet.
+  void CheckLaunches();
+  // The container's program runs: state Running, probe timers, Created/Started Events.
+  void FinishStart(Run& run);
   void HandleExit(Run& run);
   void StopContainer(Run& run, int64_t grace_seconds, const std::string& why);
   void EscalateKills();
@@ -86,6 +104,8 @@ class PodWorker {
   CrashLoopBackoff backoff_;
   // Sandbox.
   bool sandbox_ready_ = false;
+  bool net_ready_ = false;
+  std::future<StatusOr<std::string>> net_future_;  // network setup running on ctx_.setup_pool
   std::string pod_ip_;
   std::map<std::string, PreparedVolume> volumes_;
   std::vector<std::string> created_mount_points_;

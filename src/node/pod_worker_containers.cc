@@ -27,21 +27,7 @@ bool PodWorker::StartContainer(Run& run) {
     if (message != run.last_event) Event("Warning", reason, message);
     run.last_event = message;
   };
-  auto start_error = [&](const std::string& message) {
-    // Like a runtime that could not start the process: terminated, exit 128, StartError.
-    if (run.st.terminated) run.st.last = run.st.terminated;
-    run.st.phase = ContainerState::Phase::kTerminated;
-    run.st.terminated = TerminatedState{.exit_code = 128,
-                                        .reason = "StartError",
-                                        .message = message,
-                                        .started_at = now,
-                                        .finished_at = now};
-    if (run.ever_started) ++run.st.restart_count;
-    run.ever_started = true;
-    run.finished_at = now;
-    warn("Failed", "Error: " + message);
-    return false;
-  };
+  auto start_error = [&](const std::string& message) { return StartError(run, now, message); };
   EnvContext ectx{.pod = &*pod_,
                   .pod_ip = pod_ip_.empty() ? ctx_.host_ip : pod_ip_,
                   .host_ip = ctx_.host_ip,
@@ -154,18 +140,89 @@ bool PodWorker::StartContainer(Run& run) {
       created_mount_points_.push_back(m.mount_path);
     }
   }
+  // The supervisor does not wait for the exec: the shim's cgroup joins and namespace setup
+  // run while other pods are synced, and exec_fd (polled with the pidfds) reports the outcome.
+  ls.wait_for_exec = false;
+  auto t0 = std::chrono::steady_clock::now();
   auto launched = Launch(ls);
+  spdlog::debug(
+      "component=node pod={}/{} container={} fork took {}us", pod_->ns, pod_->name, run.name,
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
   if (!launched.ok()) return start_error(launched.status().message());
+  run.pid = launched->pid;
+  run.ticks = launched->start_ticks;
+  run.child = true;
+  run.pidfd = PidfdOpen(run.pid);
+  run.exec_fd = launched->exec_fd;
+  run.launch = std::move(ls);
+  run.launched_at = now;
+  run.launch_steady = ctx_.clock->Steady();
+  // Until the exec is confirmed the container is still being created, not terminated.
+  if (run.st.terminated) run.st.last = run.st.terminated;
+  run.st.terminated.reset();
+  run.st.phase = ContainerState::Phase::kWaiting;
+  run.st.waiting_reason = "ContainerCreating";
+  run.st.waiting_message.clear();
+  return true;
+}
+
+bool PodWorker::StartError(Run& run, SystemTime now, const std::string& message) {
+  // Like a runtime that could not start the process: terminated, exit 128, StartError.
+  if (run.st.terminated) run.st.last = run.st.terminated;
+  run.st.phase = ContainerState::Phase::kTerminated;
+  run.st.terminated = TerminatedState{.exit_code = 128,
+                                      .reason = "StartError",
+                                      .message = message,
+                                      .started_at = now,
+                                      .finished_at = now};
+  if (run.ever_started) ++run.st.restart_count;
+  run.ever_started = true;
+  run.finished_at = now;
+  std::string event = "Error: " + message;
+  if (event != run.last_event) Event("Warning", "Failed", event);
+  run.last_event = event;
+  return false;
+}
+
+void PodWorker::CheckLaunches() {
+  for (auto* v : {&init_, &main_}) {
+    for (auto& rp : *v) {
+      Run& run = *rp;
+      if (run.exec_fd < 0) continue;
+      Status s = CheckLaunch(*run.launch, Launched{run.pid, run.ticks, run.exec_fd});
+      if (s.code() == StatusCode::kUnavailable) continue;
+      run.exec_fd = -1;
+      spdlog::debug("component=node pod={}/{} container={} exec confirmed after {}us: {}", pod_->ns,
+                    pod_->name, run.name,
+                    std::chrono::duration_cast<std::chrono::microseconds>(ctx_.clock->Steady() -
+                                                                          run.launch_steady)
+                        .count(),
+                    s.ok() ? "ok" : s.message());
+      if (s.ok()) {
+        FinishStart(run);
+        continue;
+      }
+      // CheckLaunch reaped the shim.
+      if (run.pidfd >= 0) close(run.pidfd);
+      run.pidfd = -1;
+      run.pid = 0;
+      run.child = false;
+      StartError(run, run.launched_at, s.message());
+    }
+  }
+}
+
+void PodWorker::FinishStart(Run& run) {
+  const Container& spec = SpecOf(*pod_, run.init, run.index);
+  SystemTime now = run.launched_at;
+  run.launch.reset();
   if (run.ever_started) {
     if (run.st.terminated) run.st.last = run.st.terminated;
     ++run.st.restart_count;
     if (run.finished_at) backoff_.RecordRestart(ContainerKey(run), *run.finished_at, now);
   }
   run.ever_started = true;
-  run.pid = launched->pid;
-  run.ticks = launched->start_ticks;
-  run.child = true;
-  run.pidfd = PidfdOpen(run.pid);
   run.stopping = run.killed = false;
   run.st.phase = ContainerState::Phase::kRunning;
   run.st.terminated.reset();
@@ -186,10 +243,14 @@ bool PodWorker::StartContainer(Run& run) {
   }
   Event("Normal", "Created", "Created container " + run.name);
   Event("Normal", "Started", "Started container " + run.name);
-  return true;
 }
 
 void PodWorker::HandleExit(Run& run) {
+  if (run.exec_fd >= 0) {
+    close(run.exec_fd);
+    run.exec_fd = -1;
+    run.launch.reset();
+  }
   std::optional<ExitInfo> info = ReadExitFile(PodDir() + "/" + run.name + ".exit");
   if (run.child) {
     int status = 0;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "node/launcher.h"
 #include "node/pod_worker.h"
 
 namespace skiff::node {
@@ -41,6 +42,11 @@ struct PodWorker::Run {
   std::string last_event;  // the last Warning message, so repeats are not re-sent each sync
   bool mapped_event = false;
   bool ever_started = false;
+  // A launch whose exec is not confirmed yet (Launched::exec_fd; -1 when none).
+  int exec_fd = -1;
+  std::optional<LaunchSpec> launch;
+  SystemTime launched_at{};
+  SteadyTime launch_steady{};
 };
 
 const Container& SpecOf(const PodSpecView& pod, bool init, size_t index);

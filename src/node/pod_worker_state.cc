@@ -146,6 +146,7 @@ void PodWorker::Adopt(const Json& state) {
   std::error_code ec;
   bool netns_ok = !ctx_.sandbox || pod_ip_.empty() || fs::exists(PodNetwork::NetnsPath(uid_), ec);
   sandbox_ready_ = state.value("sandboxReady", false) && netns_ok;
+  net_ready_ = sandbox_ready_;
   if (sandbox_ready_) {
     // Volumes are on disk already; recompute their host paths without rewriting them.
     EnvContext ectx{

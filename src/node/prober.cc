@@ -297,10 +297,14 @@ ProbeRunner::~ProbeRunner() {
   for (auto& t : threads_) t.join();
 }
 
-void ProbeRunner::Submit(std::function<void()> task) {
+void ProbeRunner::Submit(std::function<void()> task, bool urgent) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    tasks_.push_back(std::move(task));
+    if (urgent) {
+      tasks_.push_front(std::move(task));
+    } else {
+      tasks_.push_back(std::move(task));
+    }
   }
   cv_.notify_one();
 }

@@ -60,7 +60,9 @@ class ProbeRunner {
  public:
   explicit ProbeRunner(int threads = 4);
   ~ProbeRunner();
-  void Submit(std::function<void()> task);
+  // `urgent` tasks run before queued ordinary ones: a new container's first probes should not
+  // wait behind the periodic probes of every running pod.
+  void Submit(std::function<void()> task, bool urgent = false);
 
  private:
   void Loop();

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "node/network.h"
 #include "node/pod_worker.h"
 
 namespace skiff::node {
@@ -98,6 +99,19 @@ void Supervisor::PostProbeResult(const std::string& uid, const std::string& cont
   Wake();
 }
 
+void Supervisor::WakePod(const std::string& uid) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    inbox_.wakes.insert(uid);
+  }
+  Wake();
+}
+
+void Supervisor::FinalList(const std::vector<std::shared_ptr<const Json>>& pods) {
+  std::lock_guard<std::mutex> lock(mu_);
+  final_pods_ = pods;
+}
+
 size_t Supervisor::PodCount() {
   std::lock_guard<std::mutex> lock(mu_);
   return pod_count_;
@@ -106,6 +120,7 @@ size_t Supervisor::PodCount() {
 PodWorker* Supervisor::WorkerFor(const std::string& uid, const std::shared_ptr<const Json>& pod) {
   auto it = workers_.find(uid);
   if (it != workers_.end()) return it->second.get();
+  spdlog::debug("component=node new pod worker uid={}", uid);
   auto worker = std::make_unique<PodWorker>(ctx_, uid);
   auto persisted = persisted_.find(uid);
   if (persisted != persisted_.end()) {
@@ -127,7 +142,76 @@ PodWorker* Supervisor::WorkerFor(const std::string& uid, const std::shared_ptr<c
   return raw;
 }
 
+void Supervisor::CleanupLeftovers() {
+  std::string dir = PodWorker::StateDir(ctx_.data_dir, ctx_.node_name);
+  std::error_code ec;
+  std::set<std::string> leftovers;
+  // A pod directory without its state file: a crash between creating the sandbox and the
+  // first persist, or in the middle of removing a finished pod.
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string uid = e.path().filename().string();
+    if (e.is_directory(ec) && !persisted_.count(uid) && !fs::exists(dir + "/" + uid + ".json", ec))
+      leftovers.insert(uid);
+  }
+  if (ctx_.network != nullptr) {
+    std::string own = fs::absolute(dir, ec).lexically_normal().string();
+    for (const auto& a : ctx_.network->Allocations()) {
+      if (persisted_.count(a.pod_uid)) continue;
+      // Ours without state, or an agent's whose data dir is gone (nothing can re-adopt it).
+      // Another live agent's pods (its state dir exists) are left alone.
+      bool ours = a.owner_tag == own;
+      bool abandoned = !a.owner_tag.empty() && !fs::exists(a.owner_tag, ec);
+      if (ours || abandoned) leftovers.insert(a.pod_uid);
+    }
+  }
+  for (const auto& uid : leftovers) {
+    spdlog::debug("component=node cleaning up leftover sandbox uid={}", uid);
+    PodWorker::CleanupLeftovers(ctx_, uid);
+  }
+}
+
+void Supervisor::Shutdown(
+    Inbox& inbox, const std::optional<std::vector<std::shared_ptr<const Json>>>& final_pods) {
+  // Deletions the informer delivered but the loop had not applied yet: finish them too.
+  for (const auto& uid : inbox.removals) {
+    PodWorker* w = WorkerFor(uid, inbox.removed_objects[uid]);
+    if (w == nullptr) continue;
+    if (!w->Finished()) w->SetPod(inbox.removed_objects[uid]);
+    w->SetGone();
+  }
+  // Updates the informer had not delivered (a deletionTimestamp set just before the stop), and
+  // pods the API no longer has. New pods are not started now; the next agent starts them.
+  if (final_pods) {
+    std::set<std::string> listed;
+    for (const auto& pod : *final_pods) {
+      std::string uid = UidOf(*pod);
+      listed.insert(uid);
+      auto it = workers_.find(uid);
+      if (it != workers_.end() && !it->second->Finished()) it->second->SetPod(pod);
+    }
+    for (auto& [uid, w] : workers_) {
+      if (!listed.count(uid)) w->SetGone();
+    }
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (auto& [uid, w] : workers_) {
+    try {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      w->Shutdown(std::max(left, std::chrono::milliseconds(0)));
+    } catch (const std::exception& e) {
+      spdlog::error("component=node supervisor shutdown: {}", e.what());
+    }
+  }
+  workers_.clear();
+}
+
 void Supervisor::Loop() {
+  try {
+    CleanupLeftovers();
+  } catch (const std::exception& e) {
+    spdlog::error("component=node cleaning up leftover sandboxes: {}", e.what());
+  }
   std::map<std::string, SteadyTime> wake_at;
   std::set<std::string> dirty;
   SteadyTime next_housekeeping = ctx_.clock->Steady();
@@ -144,6 +228,10 @@ void Supervisor::Loop() {
     SteadyTime now = ctx_.clock->Steady();
     SteadyTime next = now + std::chrono::seconds(10);
     for (auto& [uid, t] : wake_at) next = std::min(next, t);
+    // Until the pod list is synced, look again soon: an empty initial list wakes nobody, yet
+    // the orphan check (pods deleted while the agent was down) must not wait for housekeeping.
+    if (!orphans_checked_ && synced_check_)
+      next = std::min(next, now + std::chrono::milliseconds(20));
     int timeout_ms =
         dirty.empty()
             ? static_cast<int>(std::max<int64_t>(
@@ -162,10 +250,17 @@ void Supervisor::Loop() {
     // list is already in the inbox, so none of them is mistaken for an orphan.
     bool synced = !orphans_checked_ && synced_check_ && synced_check_();
     Inbox inbox;
+    bool stopping;
+    std::optional<std::vector<std::shared_ptr<const Json>>> final_pods;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stop_) return;
+      stopping = stop_;
       std::swap(inbox, inbox_);
+      if (stopping) final_pods = std::move(final_pods_);
+    }
+    if (stopping) {
+      Shutdown(inbox, final_pods);
+      return;
     }
     try {
       for (auto& [uid, pod] : inbox.upserts) {
@@ -181,11 +276,15 @@ void Supervisor::Loop() {
         w->SetGone();
         dirty.insert(uid);
       }
+      for (const auto& uid : inbox.wakes) {
+        if (workers_.count(uid)) dirty.insert(uid);
+      }
       for (const auto& p : inbox.probes) {
         auto it = workers_.find(p.uid);
         if (it == workers_.end()) continue;
-        it->second->OnProbeResult(p.container, p.kind, p.success, p.message);
-        dirty.insert(p.uid);
+        if (it->second->OnProbeResult(p.container, p.kind, p.success, p.message)) {
+          dirty.insert(p.uid);
+        }
       }
       if (synced) {
         orphans_checked_ = true;
