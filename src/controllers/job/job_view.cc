@@ -6,21 +6,11 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "controllers/runtime/json_fields.h"
+
 namespace skiff::controllers::job {
 
 namespace {
-
-const Json& Field(const Json& obj, const char* key) {
-  static const Json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string Str(const Json& obj, const char* key, std::string def = "") {
-  const Json& v = Field(obj, key);
-  return v.is_string() ? v.get<std::string>() : def;
-}
 
 std::optional<int64_t> Int(const Json& obj, const char* key) {
   const Json& v = Field(obj, key);
@@ -43,7 +33,7 @@ std::vector<ContainerStateView> ParseContainerStatuses(const Json& list) {
   for (const Json& cs : list) {
     if (!cs.is_object()) continue;
     ContainerStateView c;
-    c.name = Str(cs, "name");
+    c.name = StringField(cs, "name");
     c.restart_count = static_cast<int32_t>(Int(cs, "restartCount").value_or(0));
     const Json& term = Field(Field(cs, "state"), "terminated");
     if (term.is_object()) {
@@ -79,7 +69,7 @@ JobSpecView ParseJobSpec(const Json& job) {
   v.parallelism = static_cast<int32_t>(std::max<int64_t>(0, Int(spec, "parallelism").value_or(1)));
   if (auto c = Int(spec, "completions"))
     v.completions = static_cast<int32_t>(std::max<int64_t>(0, *c));
-  v.completion_mode = Str(spec, "completionMode") == "Indexed" ? CompletionMode::kIndexed
+  v.completion_mode = StringField(spec, "completionMode") == "Indexed" ? CompletionMode::kIndexed
                                                                : CompletionMode::kNonIndexed;
   v.backoff_limit =
       static_cast<int32_t>(std::max<int64_t>(0, Int(spec, "backoffLimit").value_or(6)));
@@ -87,18 +77,18 @@ JobSpecView ParseJobSpec(const Json& job) {
   v.ttl_seconds_after_finished = Int(spec, "ttlSecondsAfterFinished");
   const Json& suspend = Field(spec, "suspend");
   v.suspend = suspend.is_boolean() && suspend.get<bool>();
-  v.restart_policy = Str(Field(Field(spec, "template"), "spec"), "restartPolicy", "Never");
+  v.restart_policy = StringField(Field(Field(spec, "template"), "spec"), "restartPolicy", "Never");
   const Json& rules = Field(Field(spec, "podFailurePolicy"), "rules");
   if (rules.is_array()) {
     for (const Json& r : rules) {
       if (!r.is_object()) continue;
       FailurePolicyRule rule;
-      rule.action = ParseAction(Str(r, "action"));
+      rule.action = ParseAction(StringField(r, "action"));
       const Json& oec = Field(r, "onExitCodes");
       if (oec.is_object()) {
         OnExitCodes e;
-        e.container_name = Str(oec, "containerName");
-        e.op_in = Str(oec, "operator", "In") != "NotIn";
+        e.container_name = StringField(oec, "containerName");
+        e.op_in = StringField(oec, "operator", "In") != "NotIn";
         const Json& vals = Field(oec, "values");
         if (vals.is_array()) {
           for (const Json& x : vals) {
@@ -111,7 +101,7 @@ JobSpecView ParseJobSpec(const Json& job) {
       if (opc.is_array()) {
         for (const Json& p : opc) {
           if (p.is_object())
-            rule.on_pod_conditions.push_back({Str(p, "type"), Str(p, "status", "True")});
+            rule.on_pod_conditions.push_back({StringField(p, "type"), StringField(p, "status", "True")});
         }
       }
       v.pod_failure_rules.push_back(std::move(rule));
@@ -123,15 +113,15 @@ JobSpecView ParseJobSpec(const Json& job) {
 PodView ParsePod(const Json& pod) {
   PodView p;
   const Json& meta = Field(pod, "metadata");
-  p.name = Str(meta, "name");
-  p.uid = Str(meta, "uid");
+  p.name = StringField(meta, "name");
+  p.uid = StringField(meta, "uid");
   p.deleting = Field(meta, "deletionTimestamp").is_string();
   p.created = Time(meta, "creationTimestamp").value_or(SystemTime{});
-  std::string idx = Str(Field(meta, "annotations"), kCompletionIndexKey);
-  if (idx.empty()) idx = Str(Field(meta, "labels"), kCompletionIndexKey);
+  std::string idx = StringField(Field(meta, "annotations"), kCompletionIndexKey);
+  if (idx.empty()) idx = StringField(Field(meta, "labels"), kCompletionIndexKey);
   p.index = ParseIndex(idx);
   const Json& status = Field(pod, "status");
-  p.phase = Str(status, "phase", "Pending");
+  p.phase = StringField(status, "phase", "Pending");
   p.containers = ParseContainerStatuses(Field(status, "containerStatuses"));
   p.init_containers = ParseContainerStatuses(Field(status, "initContainerStatuses"));
   std::optional<SystemTime> condition_time;
@@ -139,8 +129,8 @@ PodView ParsePod(const Json& pod) {
   if (conds.is_array()) {
     for (const Json& c : conds) {
       if (!c.is_object()) continue;
-      std::string type = Str(c, "type");
-      std::string st = Str(c, "status");
+      std::string type = StringField(c, "type");
+      std::string st = StringField(c, "status");
       if (type == "Ready" && st == "True") p.ready = true;
       if (auto t = Time(c, "lastTransitionTime"); t && (!condition_time || *t > *condition_time)) {
         condition_time = t;

@@ -11,6 +11,7 @@
 #include "controllers/job/job_sync.h"
 #include "controllers/job/pod_template.h"
 #include "controllers/runtime/conditions.h"
+#include "controllers/runtime/json_fields.h"
 #include "controllers/runtime/controller.h"
 #include "controllers/runtime/events.h"
 
@@ -20,21 +21,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-const Json& Sub(const Json& obj, const char* key) {
-  static const Json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-// metadata.<key> as a string; "" when absent or not a string (never throws).
-std::string MetaStr(const Json& obj, const char* key) {
-  const Json& v = Sub(Sub(obj, "metadata"), key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-
 std::optional<SystemTime> TimeField(const Json& obj, const char* key) {
-  const Json& v = Sub(obj, key);
+  const Json& v = Field(obj, key);
   if (!v.is_string()) return std::nullopt;
   auto t = ParseRfc3339(v.get<std::string>());
   if (!t.ok()) return std::nullopt;
@@ -43,14 +31,14 @@ std::optional<SystemTime> TimeField(const Json& obj, const char* key) {
 
 PriorStatus ReadPrior(const Json& status) {
   PriorStatus p;
-  const Json& s = Sub(status, "succeeded");
+  const Json& s = Field(status, "succeeded");
   if (s.is_number_integer()) p.succeeded = s.get<int32_t>();
-  const Json& f = Sub(status, "failed");
+  const Json& f = Field(status, "failed");
   if (f.is_number_integer()) p.failed = f.get<int32_t>();
-  const Json& ci = Sub(status, "completedIndexes");
+  const Json& ci = Field(status, "completedIndexes");
   if (ci.is_string()) p.completed_indexes = ci.get<std::string>();
   p.start_time = TimeField(status, "startTime");
-  const Json& conds = Sub(status, "conditions");
+  const Json& conds = Field(status, "conditions");
   if (const Json* c = FindCondition(conds, "FailureTarget");
       c && c->value("status", "") == "True") {
     p.failure_target = true;
@@ -73,13 +61,13 @@ class JobReconciler final : public Reconciler {
       expectations_.Forget(req.Key());
       return Result{};
     }
-    const Json& meta = Sub(*cached, "metadata");
-    if (Sub(meta, "deletionTimestamp").is_string()) return Result{};
+    const Json& meta = Field(*cached, "metadata");
+    if (Field(meta, "deletionTimestamp").is_string()) return Result{};
     Json job = *cached;  // copy: cached objects are shared and immutable
     job["apiVersion"] = "batch/v1";
     job["kind"] = "Job";
-    std::string uid = MetaStr(*cached, "uid");
-    const Json& conds = Sub(Sub(job, "status"), "conditions");
+    std::string uid = MetaString(*cached, "uid");
+    const Json& conds = Field(Field(job, "status"), "conditions");
     JobSpecView spec = ParseJobSpec(job);
     if (IsConditionTrue(conds, "Complete") || IsConditionTrue(conds, "Failed")) {
       expectations_.Forget(req.Key());
@@ -91,11 +79,11 @@ class JobReconciler final : public Reconciler {
     in.name = req.name;
     in.spec = spec;
     for (const client::ObjectPtr& p : pods_->ListByOwner(uid)) {
-      if (IsControlledBy(*p, uid) && Sub(Sub(*p, "metadata"), "namespace") == req.ns) {
+      if (IsControlledBy(*p, uid) && Field(Field(*p, "metadata"), "namespace") == req.ns) {
         in.pods.push_back(ParsePod(*p));
       }
     }
-    in.prior = ReadPrior(Sub(job, "status"));
+    in.prior = ReadPrior(Field(job, "status"));
     in.in_flight = expectations_.Observe(req.Key(), in.pods);
     in.now = clock_.Now();
     SyncPlan plan = PlanSync(in);
@@ -124,7 +112,7 @@ class JobReconciler final : public Reconciler {
         if (first_error.ok()) first_error = r.status();
         break;  // the same error would repeat for every pod; retry with backoff
       }
-      std::string pod_name = Sub(Sub(*r, "metadata"), "name").is_string()
+      std::string pod_name = Field(Field(*r, "metadata"), "name").is_string()
                                  ? (*r)["metadata"]["name"].get<std::string>()
                                  : std::string();
       expectations_.ExpectCreate(req.Key(), pod_name, index);
@@ -143,7 +131,7 @@ class JobReconciler final : public Reconciler {
   Status WriteStatus(const Request& req, const Json& job, const JobSpecView& spec,
                      const SyncPlan& plan) {
     std::string now = FormatRfc3339(clock_.Now());
-    const Json& old_status = Sub(job, "status");
+    const Json& old_status = Field(job, "status");
     Json status = old_status.is_object() ? old_status : Json::object();
     status["active"] = plan.active;
     status["ready"] = plan.ready;
@@ -211,10 +199,10 @@ class JobReconciler final : public Reconciler {
   // its pods).
   StatusOr<Result> HandleTtl(const Request& req, const Json& job, const JobSpecView& spec) {
     if (!spec.ttl_seconds_after_finished) return Result{};
-    const Json& status = Sub(job, "status");
+    const Json& status = Field(job, "status");
     std::optional<SystemTime> finished = TimeField(status, "completionTime");
     if (!finished) {
-      const Json& conds = Sub(status, "conditions");
+      const Json& conds = Field(status, "conditions");
       for (const char* type : {"Failed", "Complete"}) {
         const Json* c = FindCondition(conds, type);
         if (c && c->value("status", "") == "True") {
@@ -233,7 +221,7 @@ class JobReconciler final : public Reconciler {
     }
     client::DeleteOptions opts;
     opts.propagation_policy = "Background";
-    opts.precondition_uid = MetaStr(job, "uid");
+    opts.precondition_uid = MetaString(job, "uid");
     auto r = mgr_->client().Delete(jobs_->resource(), req.ns, req.name, opts);
     if (!r.ok() && r.status().code() != StatusCode::kNotFound) return r.status();
     return Result{};

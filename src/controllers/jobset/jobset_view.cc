@@ -5,21 +5,11 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "controllers/runtime/json_fields.h"
+
 namespace skiff::controllers::jobset {
 
 namespace {
-
-const Json& Field(const Json& obj, const char* key) {
-  static const Json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string Str(const Json& obj, const char* key, std::string def = "") {
-  const Json& v = Field(obj, key);
-  return v.is_string() ? v.get<std::string>() : def;
-}
 
 std::optional<int64_t> Int(const Json& obj, const char* key) {
   const Json& v = Field(obj, key);
@@ -55,20 +45,20 @@ int64_t ParseLabelInt(const std::string& s) {
 JobSetSpecView ParseJobSet(const Json& js) {
   JobSetSpecView v;
   const Json& meta = Field(js, "metadata");
-  v.name = Str(meta, "name");
-  v.ns = Str(meta, "namespace");
+  v.name = StringField(meta, "name");
+  v.ns = StringField(meta, "namespace");
   const Json& spec = Field(js, "spec");
   const Json& rjobs = Field(spec, "replicatedJobs");
   if (rjobs.is_array()) {
     for (const Json& r : rjobs) {
       if (!r.is_object()) continue;
       ReplicatedJob rj;
-      rj.name = Str(r, "name");
+      rj.name = StringField(r, "name");
       rj.replicas = static_cast<int32_t>(std::max<int64_t>(0, Int(r, "replicas").value_or(1)));
       const Json& deps = Field(r, "dependsOn");
       if (deps.is_array()) {
         for (const Json& d : deps) {
-          if (d.is_object()) rj.depends_on.push_back({Str(d, "name"), Str(d, "status")});
+          if (d.is_object()) rj.depends_on.push_back({StringField(d, "name"), StringField(d, "status")});
         }
       }
       v.replicated_jobs.push_back(std::move(rj));
@@ -77,10 +67,10 @@ JobSetSpecView ParseJobSet(const Json& js) {
   const Json& net = Field(spec, "network");
   v.dns_hostnames = Bool(net, "enableDNSHostnames").value_or(true);
   v.publish_not_ready = Bool(net, "publishNotReadyAddresses").value_or(true);
-  v.subdomain = Str(net, "subdomain");
+  v.subdomain = StringField(net, "subdomain");
   if (v.subdomain.empty()) v.subdomain = v.name;
   const Json& sp = Field(spec, "successPolicy");
-  v.success_operator = Str(sp, "operator", "All");
+  v.success_operator = StringField(sp, "operator", "All");
   v.success_targets = Strings(sp, "targetReplicatedJobs");
   const Json& fp = Field(spec, "failurePolicy");
   if (fp.is_object()) {
@@ -92,8 +82,8 @@ JobSetSpecView ParseJobSet(const Json& js) {
       for (const Json& r : rules) {
         if (!r.is_object()) continue;
         FailurePolicyRule rule;
-        rule.name = Str(r, "name", "failurePolicyRule" + std::to_string(i++));
-        rule.action = Str(r, "action", "RestartJobSet");
+        rule.name = StringField(r, "name", "failurePolicyRule" + std::to_string(i++));
+        rule.action = StringField(r, "action", "RestartJobSet");
         rule.on_job_failure_reasons = Strings(r, "onJobFailureReasons");
         rule.on_job_failure_message_patterns = Strings(r, "onJobFailureMessagePatterns");
         rule.target_replicated_jobs = Strings(r, "targetReplicatedJobs");
@@ -101,13 +91,13 @@ JobSetSpecView ParseJobSet(const Json& js) {
       }
     }
   }
-  v.in_order = Str(Field(spec, "startupPolicy"), "startupPolicyOrder") == "InOrder";
+  v.in_order = StringField(Field(spec, "startupPolicy"), "startupPolicyOrder") == "InOrder";
   v.suspend = Bool(spec, "suspend").value_or(false);
   v.ttl_seconds_after_finished = Int(spec, "ttlSecondsAfterFinished");
-  v.managed_by = Str(spec, "managedBy");
+  v.managed_by = StringField(spec, "managedBy");
   const Json& coord = Field(spec, "coordinator");
   if (coord.is_object()) {
-    v.coordinator = Coordinator{Str(coord, "replicatedJob"),
+    v.coordinator = Coordinator{StringField(coord, "replicatedJob"),
                                 static_cast<int32_t>(Int(coord, "jobIndex").value_or(0)),
                                 static_cast<int32_t>(Int(coord, "podIndex").value_or(0))};
   }
@@ -126,11 +116,11 @@ JobSetStatusView ParseJobSetStatus(const Json& js) {
 ChildJob ParseChildJob(const Json& job) {
   ChildJob c;
   const Json& meta = Field(job, "metadata");
-  c.name = Str(meta, "name");
+  c.name = StringField(meta, "name");
   c.deleting = Field(meta, "deletionTimestamp").is_string();
   const Json& labels = Field(meta, "labels");
-  c.replicated_job = Str(labels, kReplicatedJobNameKey);
-  c.restart_attempt = ParseLabelInt(Str(labels, kRestartsKey));
+  c.replicated_job = StringField(labels, kReplicatedJobNameKey);
+  c.restart_attempt = ParseLabelInt(StringField(labels, kRestartsKey));
   const Json& spec = Field(job, "spec");
   c.parallelism = static_cast<int32_t>(Int(spec, "parallelism").value_or(1));
   if (auto n = Int(spec, "completions")) c.completions = static_cast<int32_t>(*n);
@@ -142,15 +132,15 @@ ChildJob ParseChildJob(const Json& job) {
   const Json& conds = Field(status, "conditions");
   if (conds.is_array()) {
     for (const Json& cond : conds) {
-      if (!cond.is_object() || Str(cond, "status") != "True") continue;
-      std::string type = Str(cond, "type");
+      if (!cond.is_object() || StringField(cond, "status") != "True") continue;
+      std::string type = StringField(cond, "type");
       if (type == "Complete") {
         c.state = ChildState::kSucceeded;
       } else if (type == "Failed") {
         c.state = ChildState::kFailed;
-        c.failure_reason = Str(cond, "reason");
-        c.failure_message = Str(cond, "message");
-        auto t = ParseRfc3339(Str(cond, "lastTransitionTime"));
+        c.failure_reason = StringField(cond, "reason");
+        c.failure_message = StringField(cond, "message");
+        auto t = ParseRfc3339(StringField(cond, "lastTransitionTime"));
         if (t.ok()) c.failure_time = *t;
       }
     }

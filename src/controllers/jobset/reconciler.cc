@@ -10,6 +10,7 @@
 #include "controllers/jobset/jobset_controller.h"
 #include "controllers/jobset/policy.h"
 #include "controllers/runtime/conditions.h"
+#include "controllers/runtime/json_fields.h"
 #include "controllers/runtime/controller.h"
 #include "controllers/runtime/events.h"
 
@@ -18,19 +19,6 @@ namespace skiff::controllers::jobset {
 namespace {
 
 using std::chrono::milliseconds;
-
-const Json& Sub(const Json& obj, const char* key) {
-  static const Json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-// metadata.<key> as a string; "" when absent or not a string (never throws).
-std::string MetaStr(const Json& obj, const char* key) {
-  const Json& v = Sub(Sub(obj, "metadata"), key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
 
 struct PendingEvent {
   std::string type, reason, message;
@@ -65,7 +53,7 @@ class JobSetReconciler final : public Reconciler {
   StatusOr<Result> Reconcile(const Request& req) override {
     client::ObjectPtr cached = jobsets_->Get(req.ns, req.name);
     if (!cached) return Result{};
-    if (Sub(Sub(*cached, "metadata"), "deletionTimestamp").is_string()) return Result{};
+    if (Field(Field(*cached, "metadata"), "deletionTimestamp").is_string()) return Result{};
     Json js = *cached;
     js["apiVersion"] = "jobset.x-k8s.io/v1alpha2";
     js["kind"] = "JobSet";
@@ -73,12 +61,12 @@ class JobSetReconciler final : public Reconciler {
     // A JobSet managed elsewhere (MultiKueue) is not ours to reconcile.
     if (!spec.managed_by.empty() && spec.managed_by != kJobSetControllerName) return Result{};
     JobSetStatusView st = ParseJobSetStatus(js);
-    std::string uid = MetaStr(js, "uid");
+    std::string uid = MetaString(js, "uid");
 
     std::vector<ChildJob> jobs;
     std::vector<client::ObjectPtr> job_objs;
     for (const client::ObjectPtr& j : jobs_->ListByOwner(uid)) {
-      if (IsControlledBy(*j, uid) && Sub(Sub(*j, "metadata"), "namespace") == req.ns) {
+      if (IsControlledBy(*j, uid) && Field(Field(*j, "metadata"), "namespace") == req.ns) {
         jobs.push_back(ParseChildJob(*j));
         job_objs.push_back(j);
       }
@@ -86,7 +74,7 @@ class JobSetReconciler final : public Reconciler {
     Children children = Classify(jobs, st.restarts);
     std::vector<ReplicatedJobStatus> rstatus = ReplicatedJobStatuses(spec, children);
 
-    const Json& old_status = Sub(js, "status");
+    const Json& old_status = Field(js, "status");
     Json status = old_status.is_object() ? old_status : Json::object();
     status["replicatedJobsStatus"] = ToJson(rstatus);
     status["restarts"] = st.restarts;
@@ -255,9 +243,9 @@ class JobSetReconciler final : public Reconciler {
   // startTime is cleared first, as upstream does, so activeDeadlineSeconds
   // counts from the resume.
   Status ResumeJob(const Json& js, const Json& job, size_t rjob_index) {
-    std::string ns = MetaStr(job, "namespace");
-    std::string name = MetaStr(job, "name");
-    if (Sub(Sub(job, "status"), "startTime").is_string()) {
+    std::string ns = MetaString(job, "namespace");
+    std::string name = MetaString(job, "name");
+    if (Field(Field(job, "status"), "startTime").is_string()) {
       client::PatchOptions opts;
       opts.subresource = "status";
       opts.field_manager = mgr_->options().component;
@@ -266,16 +254,16 @@ class JobSetReconciler final : public Reconciler {
       if (!r.ok()) return r.status();
     }
     Json patch = {{"spec", {{"suspend", false}}}};
-    const Json& rjobs = Sub(Sub(js, "spec"), "replicatedJobs");
+    const Json& rjobs = Field(Field(js, "spec"), "replicatedJobs");
     if (rjobs.is_array() && rjob_index < rjobs.size()) {
-      const Json& pt = Sub(Sub(Sub(rjobs[rjob_index], "template"), "spec"), "template");
+      const Json& pt = Field(Field(Field(rjobs[rjob_index], "template"), "spec"), "template");
       Json out = Json::object();
       for (const char* k : {"labels", "annotations"}) {
-        const Json& v = Sub(Sub(pt, "metadata"), k);
+        const Json& v = Field(Field(pt, "metadata"), k);
         if (v.is_object()) out["metadata"][k] = v;
       }
       for (const char* k : {"nodeSelector", "tolerations", "schedulingGates"}) {
-        const Json& v = Sub(Sub(pt, "spec"), k);
+        const Json& v = Field(Field(pt, "spec"), k);
         if (!v.is_null()) out["spec"][k] = v;
       }
       if (!out.empty()) patch["spec"]["template"] = std::move(out);
@@ -287,8 +275,8 @@ class JobSetReconciler final : public Reconciler {
     client::PatchOptions opts;
     opts.type = client::PatchType::kMerge;
     opts.field_manager = mgr_->options().component;
-    auto r = mgr_->client().Patch(jobs_->resource(), MetaStr(job, "namespace"),
-                                  MetaStr(job, "name"), DumpJson(patch), opts);
+    auto r = mgr_->client().Patch(jobs_->resource(), MetaString(job, "namespace"),
+                                  MetaString(job, "name"), DumpJson(patch), opts);
     if (!r.ok() && r.status().code() != StatusCode::kNotFound) return r.status();
     return Status::Ok();
   }
@@ -330,7 +318,7 @@ class JobSetReconciler final : public Reconciler {
     }
     client::DeleteOptions opts;
     opts.propagation_policy = "Foreground";
-    opts.precondition_uid = MetaStr(js, "uid");
+    opts.precondition_uid = MetaString(js, "uid");
     auto r = mgr_->client().Delete(jobsets_->resource(), req.ns, req.name, opts);
     if (!r.ok() && r.status().code() != StatusCode::kNotFound) return r.status();
     return Result{};
