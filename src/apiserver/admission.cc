@@ -7,6 +7,7 @@
 #include "api/schema.h"
 #include "api/yaml.h"
 #include "apiserver/errors.h"
+#include "apiserver/trainer_admission.h"
 
 namespace skiff::apiserver {
 namespace {
@@ -49,6 +50,7 @@ Status Admit(Context& ctx, const AdmissionRequest& req, Json& obj,
   } else if (obj.contains("metadata") && !obj["metadata"].is_null()) {
     return InvalidError(kind, "", {{"FieldValueInvalid", "Invalid value: must be an object", "metadata"}});
   }
+  if (IsTrainJob(kind) && req.subresource.empty()) NormalizeTrainJob(obj, warnings);
   if (kv.schema) {
     std::vector<std::string> unknown = api::Prune(*kv.schema, obj);
     if (!unknown.empty()) {
@@ -80,6 +82,10 @@ Status Admit(Context& ctx, const AdmissionRequest& req, Json& obj,
   }
   if (kind.builtin) {
     auto more = ValidateBuiltin(kind, obj, req.old_object);
+    causes.insert(causes.end(), more.begin(), more.end());
+  }
+  if (IsTrainJob(kind) && req.subresource.empty()) {
+    auto more = ValidateTrainJob(*ctx.store, obj, req.old_object);
     causes.insert(causes.end(), more.begin(), more.end());
   }
   if (!causes.empty()) return InvalidError(kind, name, std::move(causes));

@@ -12,6 +12,7 @@
 #include "controllers/replicaset/replicaset.h"
 #include "controllers/runtime/controller.h"
 #include "controllers/scheduler/scheduler.h"
+#include "controllers/trainjob/trainjob_controller.h"
 
 namespace skiff::cli {
 
@@ -25,6 +26,7 @@ const std::vector<std::pair<std::string, RegisterFn>>& All() {
       {"endpoints", controllers::endpoints::Register},
       {"job", controllers::job::Register},
       {"jobset", controllers::jobset::Register},
+      {"trainjob", controllers::trainjob::Register},
   };
   return *all;
 }
