@@ -85,6 +85,9 @@ class Skiff:
         if "--no-node" in self.extra_args:
             # No kubelet to finish graceful deletion: the test owns any agent it started.
             return
+        # Owners first, or their controllers recreate what the next line deletes.
+        self.kubectl("delete", "trainjobs.trainer.kubeflow.org,pytorchjobs.kubeflow.org", "--all",
+                     "-A", "--wait=false", check=False, timeout=60)
         self.kubectl("delete", "deployments,replicasets,jobs,pods", "--all", "-A",
                      "--wait=false", check=False, timeout=60)
         self.kubectl("delete", "jobsets.jobset.x-k8s.io", "--all", "-A", "--wait=false",

@@ -136,6 +136,119 @@ Status CheckPatchTargets(const Json& js_spec, const Json& patch_spec, size_t ind
   return Status::Ok();
 }
 
+constexpr char kInitializerScript[] = R"py(
+import os, shutil, sys, urllib.parse, urllib.request
+uri = os.environ.get("STORAGE_URI", "")
+out = os.environ.get("OUTPUT_PATH", "/workspace")
+os.makedirs(out, exist_ok=True)
+u = urllib.parse.urlparse(uri)
+def copy(src):
+    if os.path.isdir(src):
+        shutil.copytree(src, out, dirs_exist_ok=True)
+    elif os.path.isfile(src):
+        shutil.copy2(src, os.path.join(out, os.path.basename(src)))
+    else:
+        sys.exit(f"skiff initializer: {uri}: {src} does not exist")
+if uri.startswith("/"):
+    copy(uri)
+elif u.scheme == "file":
+    copy(u.path)
+elif u.scheme == "pvc":
+    copy(os.path.join("/mnt/pvc", u.netloc, u.path.lstrip("/")))
+elif u.scheme in ("http", "https"):
+    name = os.path.basename(u.path) or "index"
+    try:
+        with urllib.request.urlopen(uri, timeout=30) as r, open(os.path.join(out, name), "wb") as f:
+            shutil.copyfileobj(r, f)
+    except Exception as e:
+        sys.exit(f"skiff initializer: download {uri} failed: {e}")
+else:
+    sys.exit(f"skiff initializer: unsupported storageUri {uri}")
+n = sum(len(files) for _, _, files in os.walk(out))
+print(f"skiff initializer: {uri} -> {out} ({n} files)", flush=True)
+)py";
+
+// The schemes Skiff's initializer serves without internet access.
+Status CheckStorageUri(const std::string& key, const std::string& uri) {
+  if (uri.empty() || uri[0] == '/') return Status::Ok();
+  std::string scheme = uri.substr(0, uri.find("://"));
+  if (scheme == "file" || scheme == "pvc" || scheme == "http" || scheme == "https") {
+    return Status::Ok();
+  }
+  return InvalidArgument("initializer." + key + ".storageUri " + uri + ": the " + scheme +
+                         ":// scheme needs a model hub or object store this node cannot reach; "
+                         "use file://, pvc://<claim>/<path>, an absolute path or http(s)://");
+}
+
+void AddVolume(Json& pod_spec, const Json& volume) {
+  Json& vols = pod_spec["volumes"];
+  if (!vols.is_array()) vols = Json::array();
+  if (!FindNamed(vols, volume["name"].get<std::string>())) vols.push_back(volume);
+}
+
+void AddMount(Json& container, const std::string& name, const std::string& path, bool ro = false) {
+  Json& mounts = container["volumeMounts"];
+  if (!mounts.is_array()) mounts = Json::array();
+  if (FindNamed(mounts, name)) return;
+  Json m = {{"name", name}, {"mountPath", path}};
+  if (ro) m["readOnly"] = true;
+  mounts.push_back(std::move(m));
+}
+
+// Upstream only fills initializer jobs a runtime declares. When the TrainJob asks for a dataset
+// or model and the runtime has no such job, Skiff adds one (ahead of the trainer, which then
+// dependsOn it): a Python copier/downloader writing into the claim `<job>-initializer` mounted
+// at /workspace in the initializer and in the node pods (dataset → /workspace/dataset, model →
+// /workspace/model, as upstream's initializers).
+Status AddInitializerJobs(const std::string& job, const Json& init, const std::string& trainer_job,
+                          Json& js_spec) {
+  Json& rjobs = js_spec["replicatedJobs"];
+  Json depends = Json::array();
+  bool added = false;
+  for (const char* key : {"model", "dataset"}) {
+    if (!Field(init, key).is_object()) continue;
+    std::string uri = StringField(init[key], "storageUri");
+    SKIFF_RETURN_IF_ERROR(CheckStorageUri(key, uri));
+    std::string step = std::string(key) + "-initializer";
+    bool present = false;
+    for (const Json& r : rjobs) present = present || AncestorOf(r) == step;
+    if (present) continue;
+    Json container = {{"name", step},
+                      {"image", "ghcr.io/kubeflow/trainer/" + step},
+                      {"command", Json::array({"python3", "-c", kInitializerScript})},
+                      {"env", Json::array({{{"name", "OUTPUT_PATH"},
+                                            {"value", std::string("/workspace/") + key}}})}};
+    Json pod = {{"restartPolicy", "Never"}, {"containers", Json::array({container})}};
+    AddVolume(pod, {{"name", "initializer"},
+                    {"persistentVolumeClaim", {{"claimName", job + "-initializer"}}}});
+    AddMount(pod["containers"][0], "initializer", "/workspace");
+    if (uri.rfind("pvc://", 0) == 0) {
+      std::string claim = uri.substr(6, uri.find('/', 6) - 6);
+      AddVolume(pod, {{"name", "source"}, {"persistentVolumeClaim", {{"claimName", claim}}}});
+      AddMount(pod["containers"][0], "source", "/mnt/pvc/" + claim, true);
+    }
+    Json rjob = {{"name", step}, {"replicas", 1}};
+    rjob["template"]["metadata"]["labels"][kAncestorLabel] = step;
+    rjob["template"]["spec"]["backoffLimit"] = 0;
+    rjob["template"]["spec"]["template"]["spec"] = std::move(pod);
+    rjobs.insert(rjobs.begin(), std::move(rjob));
+    depends.push_back({{"name", step}, {"status", "Complete"}});
+    added = true;
+  }
+  if (!added) return Status::Ok();
+  Json* trainer = FindNamed(rjobs, trainer_job);
+  Json& dep = (*trainer)["dependsOn"];
+  if (!dep.is_array()) dep = Json::array();
+  for (const Json& d : depends) dep.push_back(d);
+  Json& pod = PodSpecOf(*trainer);
+  AddVolume(pod, {{"name", "initializer"},
+                  {"persistentVolumeClaim", {{"claimName", job + "-initializer"}}}});
+  if (Json* node = FindNamed(pod["containers"], kNodeContainer)) {
+    AddMount(*node, "initializer", "/workspace");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const std::vector<std::string>& TorchReservedEnv() {
@@ -333,8 +446,9 @@ StatusOr<BuildResult> BuildJobSet(const Json& trainjob, const Json& runtime) {
     for (const Json& e : tr["env"]) UpsertEnv(*node, e);
   }
 
-  // 7. Initializers.
+  // 7. Initializers. A runtime without initializer jobs gets Skiff's (see AddInitializerJobs).
   const Json& init = Field(tj_spec, "initializer");
+  SKIFF_RETURN_IF_ERROR(AddInitializerJobs(job, init, trainer_job, js_spec));  // moves `node`
   for (Json& r : rjobs) {
     std::string step = AncestorOf(r);
     const char* key = step == "dataset-initializer" ? "dataset"

@@ -148,6 +148,35 @@ TEST(BuildJobSet, InitializerEnvGoesToInitializerContainers) {
   EXPECT_EQ(r->jobset["spec"]["replicatedJobs"][1]["template"]["spec"]["parallelism"], 2);
 }
 
+TEST(BuildJobSet, SkiffAddsInitializerJobsTheRuntimeLacks) {
+  Json tj = SeedTrainJob();
+  tj["spec"]["initializer"] = Json::parse(R"({"dataset": {"storageUri": "pvc://data/iris"},
+      "model": {"storageUri": "http://127.0.0.1:8000/model.joblib"}})");
+  auto r = BuildJobSet(tj, Runtime("torch-distributed"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Json& rjobs = r->jobset["spec"]["replicatedJobs"];
+  ASSERT_EQ(rjobs.size(), 3u);
+  EXPECT_EQ(rjobs[0]["name"], "dataset-initializer");
+  EXPECT_EQ(rjobs[1]["name"], "model-initializer");
+  const Json& ds = rjobs[0]["template"]["spec"]["template"]["spec"];
+  EXPECT_EQ((*Env(ds["containers"][0], "STORAGE_URI"))["value"], "pvc://data/iris");
+  EXPECT_EQ((*Env(ds["containers"][0], "OUTPUT_PATH"))["value"], "/workspace/dataset");
+  EXPECT_EQ(ds["volumes"][1]["persistentVolumeClaim"]["claimName"], "data");
+  const Json& node = rjobs[2];
+  EXPECT_EQ(node["dependsOn"].size(), 2u);
+  EXPECT_EQ(node["template"]["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]
+                ["claimName"],
+            "fraud-model-train-initializer");
+  EXPECT_EQ(node["template"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]
+                ["mountPath"],
+            "/workspace");
+
+  tj["spec"]["initializer"] = Json::parse(R"({"model": {"storageUri": "hf://meta/llama"}})");
+  auto hub = BuildJobSet(tj, Runtime("torch-distributed"));
+  ASSERT_FALSE(hub.ok());
+  EXPECT_NE(hub.status().message().find("hf:// scheme needs a model hub"), std::string::npos);
+}
+
 TEST(MergeByName, NullDeletesAndScalarsReplace) {
   Json doc = Json::parse(R"({"a": 1, "b": {"c": 2}, "l": [1, 2]})");
   MergeByName(doc, Json::parse(R"({"a": null, "b": {"d": 3}, "l": [3]})"));

@@ -20,7 +20,7 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr char kTrainJobApiVersion[] = "trainer.kubeflow.org/v1alpha1";
-constexpr char kJobSetName[] = "jobset.x-k8s.io/jobset-name";
+constexpr char kJobSetName[] = "jobset.sigs.k8s.io/jobset-name";
 constexpr char kFunctionDigestAnnotation[] = "trainer.skiff.dev/function-digest";
 constexpr char kSnapshotKey[] = "runtime";
 // On the JobSet: digest of the replicatedJobs it was built with, so a suspended JobSet is only
@@ -245,7 +245,8 @@ class TrainJobReconciler final : public Reconciler {
       std::string msg = built.status().message();
       std::string reason = msg.find("ML policy is not supported") != std::string::npos
                                ? "TrainingRuntimeNotSupported"
-                               : "TrainJobResourcesCreationFailed";
+                           : msg.rfind("initializer.", 0) == 0 ? "InitializerNotSupported"
+                                                               : "TrainJobResourcesCreationFailed";
       if (SetCondition(conds, {"Failed", "True", reason, msg}, now)) {
         events->push_back({"Warning", reason, msg});
       }
