@@ -1,0 +1,1 @@
+"""kubeflow.common on Skiff: only the backend config type lives here."""

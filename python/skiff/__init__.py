@@ -1,0 +1,1 @@
+"""Skiff's Python SDK. The training client lives in skiff.trainer."""
