@@ -138,7 +138,9 @@ StatusOr<std::unique_ptr<NodeAgent>> NodeAgent::Create(client::Client* client,
   std::string bin_dir = options.skiff_bin_dir.empty() ? SelfDir() : options.skiff_bin_dir;
   ImageMapOptions image_options{.mapping_file = options.image_map_file,
                                 .skiff_bin_dirs = {bin_dir},
-                                .skiff_binary = bin_dir + "/skiff"};
+                                .skiff_binary = bin_dir + "/skiff",
+                                .torchrun = bin_dir + "/skiff-torchrun",
+                                .container_bin_dir = bin_dir + "/container-bin"};
   impl->images = std::make_unique<ImageMap>(image_options);
   if (impl->sandbox) {
     std::error_code ec;

@@ -33,7 +33,8 @@ struct AgentOptions {
   std::vector<std::pair<std::string, std::string>> extra_capacity{};  // --capacity name=qty
   std::string image_map_file{};  // --image-map FILE (YAML/JSON image: program)
   SandboxMode sandbox = SandboxMode::kAuto;
-  // Where `skiff/<name>` images find binaries; "" = the directory of /proc/self/exe.
+  // Where `skiff/<name>` images find binaries, and where Skiff's torchrun lives
+  // (skiff-torchrun, container-bin/torchrun); "" = the directory of /proc/self/exe.
   std::string skiff_bin_dir{};
   int max_pods = 110;
   // A container log larger than this is cut to its newest half (checked every 10 s).

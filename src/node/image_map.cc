@@ -137,6 +137,17 @@ std::string ImageMap::FindOnPath(const std::string& name) const {
   return "";
 }
 
+std::string ImageMap::ContainerPath() const {
+  std::string path;
+  struct stat st;
+  if (!options_.container_bin_dir.empty() && stat(options_.container_bin_dir.c_str(), &st) == 0 &&
+      S_ISDIR(st.st_mode)) {
+    path = options_.container_bin_dir;
+  }
+  for (const auto& dir : options_.search_path) path += (path.empty() ? "" : ":") + dir;
+  return path;
+}
+
 StatusOr<ResolvedCommand> ImageMap::Resolve(const std::string& image,
                                             const std::vector<std::string>& command,
                                             const std::vector<std::string>& args) {
@@ -167,6 +178,12 @@ StatusOr<ResolvedCommand> ImageMap::Resolve(const std::string& image,
     if (!mapped.empty() && Basename(mapped[0]) == Basename(prog)) {
       out.argv = with_args(mapped, tail);
       out.message = "Mapped image \"" + image + "\" command " + prog + " to " + mapped[0];
+      return out;
+    }
+    if (prog == "torchrun" && IsExecutable(options_.torchrun)) {
+      out.argv = with_args({options_.torchrun}, tail);
+      out.message = "Mapped image \"" + image + "\" command torchrun to Skiff's " +
+                    options_.torchrun + " (static rendezvous, docs/node.md)";
       return out;
     }
     if (prog == "python" || prog == "python3") {

@@ -19,6 +19,13 @@ struct ImageMapOptions {
   // binary itself serves `skiff/skiff`.
   std::vector<std::string> skiff_bin_dirs{};
   std::string skiff_binary{};
+  // Skiff's torchrun (skiff-torchrun beside skiff): serves a container command `torchrun`,
+  // since the host's may not run (Debian's torch 1.13 torchrun fails on Python 3.11). Used
+  // when executable, unless the image map file maps the image to its own `torchrun`.
+  std::string torchrun{};
+  // Put first on every container's PATH when it is a directory (it holds a `torchrun` link
+  // to the launcher), so scripts such as `bash -c "torchrun train.py"` run Skiff's too.
+  std::string container_bin_dir{};
   // Directories searched for a bare command name ("sh", "sleep"): a container's usual PATH,
   // not the agent's (whose first python3 may be a different build).
   std::vector<std::string> search_path{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
@@ -42,6 +49,9 @@ class ImageMap {
   StatusOr<ResolvedCommand> Resolve(const std::string& image,
                                     const std::vector<std::string>& command,
                                     const std::vector<std::string>& args);
+
+  // PATH for a container: container_bin_dir (when it exists), then search_path.
+  std::string ContainerPath() const;
 
   // Parses a mapping file's text (exposed for tests).
   static StatusOr<std::map<std::string, std::vector<std::string>>> ParseMapping(

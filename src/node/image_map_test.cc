@@ -72,6 +72,70 @@ TEST(ImageMap, UserFileAndReload) {
   std::filesystem::remove(path);
 }
 
+// A temp dir laid out like the skiff binary's: skiff-torchrun and container-bin/.
+class TorchrunDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("skiff-image-map-torchrun-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_ + "/container-bin");
+    std::filesystem::create_directories(dir_ + "/user");
+    for (const std::string& exe : {dir_ + "/skiff-torchrun", dir_ + "/user/torchrun"}) {
+      std::ofstream(exe) << "#!/bin/sh\n";
+      std::filesystem::permissions(exe, std::filesystem::perms::owner_all);
+    }
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  ImageMapOptions Options() {
+    return {.torchrun = dir_ + "/skiff-torchrun", .container_bin_dir = dir_ + "/container-bin"};
+  }
+  std::string dir_;
+};
+
+TEST_F(TorchrunDir, TorchrunCommandRunsSkiffsLauncher) {
+  ImageMap map(Options());
+  auto r = map.Resolve("pytorch/pytorch:2.1", {"torchrun", "--nproc_per_node", "2", "train.py"},
+                       {"--lr", "1"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->argv, (std::vector<std::string>{dir_ + "/skiff-torchrun", "--nproc_per_node", "2",
+                                               "train.py", "--lr", "1"}));
+  EXPECT_NE(r->message.find("Skiff's"), std::string::npos);
+  // Only the bare command: other programs and python are untouched.
+  r = map.Resolve("pytorch/pytorch:2.1", {"python", "t.py"}, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->argv[0], "/usr/bin/python3");
+}
+
+TEST_F(TorchrunDir, ImageMapFileWinsOverTheLauncher) {
+  std::string file = dir_ + "/map.yaml";
+  std::ofstream(file) << "images:\n  myorg/trainer: " << dir_ << "/user/torchrun\n";
+  ImageMapOptions options = Options();
+  options.mapping_file = file;
+  ImageMap map(options);
+  auto r = map.Resolve("myorg/trainer:v1", {"torchrun", "x.py"}, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->argv, (std::vector<std::string>{dir_ + "/user/torchrun", "x.py"}));
+  r = map.Resolve("pytorch/pytorch", {"torchrun", "x.py"}, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->argv[0], dir_ + "/skiff-torchrun");
+}
+
+TEST_F(TorchrunDir, WithoutTheLauncherTorchrunIsLookedUpOnPath) {
+  ImageMap map({.torchrun = dir_ + "/missing", .search_path = {dir_ + "/user"}});
+  auto r = map.Resolve("pytorch/pytorch", {"torchrun", "x.py"}, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->argv[0], dir_ + "/user/torchrun");
+}
+
+TEST_F(TorchrunDir, ContainerPathPutsContainerBinFirstWhenItExists) {
+  EXPECT_EQ(ImageMap(Options()).ContainerPath(),
+            dir_ + "/container-bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  EXPECT_EQ(ImageMap({.container_bin_dir = dir_ + "/missing"}).ContainerPath(),
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  EXPECT_EQ(ImageMap({}).ContainerPath(),
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+}
+
 TEST(ImageMap, ParseErrors) {
   EXPECT_FALSE(ImageMap::ParseMapping("img: relative/path").ok());
   EXPECT_FALSE(ImageMap::ParseMapping("[1, 2]").ok());

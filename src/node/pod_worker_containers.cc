@@ -75,8 +75,7 @@ bool PodWorker::StartContainer(Run& run) {
     }
   }
   std::vector<std::pair<std::string, std::string>> full_env = {
-      {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-      {"HOSTNAME", pod_->hostname}};
+      {"PATH", ctx_.images->ContainerPath()}, {"HOSTNAME", pod_->hostname}};
   if (!run.gpus.empty()) {
     std::string list;
     bool simulated = false;

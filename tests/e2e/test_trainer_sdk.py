@@ -46,6 +46,8 @@ def train_func():
 
     dist.init_process_group(backend="gloo")
     local_rank = int(os.environ["LOCAL_RANK"])
+    if dist.get_rank() == 0:
+        print(f"world_size={dist.get_world_size()}", flush=True)
 
     model = nn.Sequential(
         nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3)
@@ -210,28 +212,9 @@ class TrainerSdkSeedTest(unittest.TestCase):
     def test_seed_notebook_flow(self):
         s = Skiff().start()
         self.addCleanup(s.cleanup)
-        # Debian's torchrun (torch 1.13) fails on Python 3.11, so pods need Skiff's launcher
-        # first on their PATH (container-bin/ beside the skiff binary).
-        probe = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "torchrun-probe"},
-                 "spec": {"restartPolicy": "Never", "containers": [{
-                     "name": "c", "image": "busybox",
-                     "command": ["bash", "-c", "command -v torchrun"]}]}}
-        s.kubectl("apply", "-f", "-", input=json.dumps(probe))
-        wait_for(lambda: s.kubectl("get", "pod", "torchrun-probe", "-o",
-                                   "jsonpath={.status.phase}").stdout in ("Succeeded", "Failed"),
-                 timeout=60, what="the torchrun probe pod")
-        torchrun = s.kubectl("logs", "torchrun-probe").stdout.strip()
-        if not torchrun.endswith("container-bin/torchrun"):
-            self.skipTest(f"pods run {torchrun or 'no torchrun'}, not Skiff's launcher, yet")
-        s.kubectl("delete", "pod", "torchrun-probe", "--wait=false")
-
         client = TrainerClient(KubernetesBackendConfig(config_file=s.kubeconfig))
-        try:
-            wait_for(lambda: any(r.name == "torch-distributed" for r in client.list_runtimes()),
-                     timeout=15, what="the built-in torch-distributed runtime")
-        except AssertionError:
-            # A controller build that does not install its built-in runtimes yet.
-            s.kubectl("apply", "-f", "-", input=json.dumps(RUNTIME))
+        wait_for(lambda: any(r.name == "torch-distributed" for r in client.list_runtimes()),
+                 timeout=15, what="the built-in torch-distributed runtime")
         job_id = client.train(
             runtime=client.get_runtime("torch-distributed"),
             trainer=CustomTrainer(func=train_func, num_nodes=2, resources_per_node={"cpu": 1},
@@ -240,7 +223,10 @@ class TrainerSdkSeedTest(unittest.TestCase):
         self.assertEqual([st.name for st in job.steps], ["node-0", "node-1"])
         logs = "\n".join(client.get_job_logs(name=job_id))
         self.assertIn("already installed: torch", logs)
-        self.assertIn("epoch=4 loss=", logs)
+        self.assertIn("world_size=2", logs)  # both nodes joined one gloo group
+        epochs = [line for line in logs.splitlines() if line.startswith("epoch=")]
+        self.assertEqual([e.split()[0] for e in epochs], [f"epoch={i}" for i in range(5)])
+        self.assertTrue(all(" loss=" in e for e in epochs))
         client.delete_job(job_id)
 
 
