@@ -134,6 +134,10 @@ def main():
     pr = pod_bench.run()
     print(json.dumps(pr, indent=2))
     write_section("pods", pod_bench.section(pr))
+    import train_bench
+    tr = train_bench.run()
+    print(json.dumps(tr, indent=2))
+    write_section("training", train_bench.section(tr))
     print(f"wrote {DOC}")
     # Model server (issue #6): a separate script that owns the bench:serving markers.
     subprocess.run(["/usr/bin/python3", os.path.join(REPO, "bench", "serving_bench.py"), BUILD],

@@ -12,7 +12,8 @@ LOG=$DATA/skiff-up.log
 cleanup() {
   if [ -n "${PID:-}" ] && kill -0 "$PID" 2>/dev/null; then
     # Pods outlive `skiff up` by design (a restart re-adopts them): remove them first.
-    ${K:-kubectl} delete deployment,job,jobset,pod --all --wait=true --timeout=60s >/dev/null 2>&1 || true
+    ${K:-kubectl} delete trainjob --all -A --wait=true --timeout=60s >/dev/null 2>&1 || true
+    ${K:-kubectl} delete deployment,job,jobset,pod --all -A --wait=true --timeout=60s >/dev/null 2>&1 || true
     kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
   fi
   rm -rf "$DATA"
@@ -21,8 +22,8 @@ trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "skiff up --data-dir $DATA --listen 127.0.0.1:$PORT"
-"$SKIFF" up --data-dir "$DATA" --listen "127.0.0.1:$PORT" >"$LOG" 2>&1 &
+step "skiff up --data-dir $DATA --listen 127.0.0.1:$PORT --simulate-gpus 8"
+"$SKIFF" up --data-dir "$DATA" --listen "127.0.0.1:$PORT" --simulate-gpus 8 >"$LOG" 2>&1 &
 PID=$!
 for _ in $(seq 1 200); do
   [ -f "$DATA/kubeconfig" ] && "$SKIFF" --kubeconfig "$DATA/kubeconfig" version >/dev/null 2>&1 && break
@@ -49,6 +50,19 @@ $K get clusterqueues,localqueues -A
 $K get inferenceservices -n ml-prod
 $K get scaledobjects,servicemonitors -n ml-prod
 $K get applications -n argocd
+
+step "train: the seed TrainJob became a JobSet of 2 nodes x 2 (simulated) GPUs; its ranks rendezvous over DNS"
+$K get clustertrainingruntimes
+$K wait --for=condition=Complete trainjob/fraud-model-train -n ml-prod --timeout=180s
+$K get trainjob,jobset,jobs,pods -n ml-prod
+for p in $($K get pods -n ml-prod -l jobset.sigs.k8s.io/jobset-name=fraud-model-train -o name); do
+  echo "--- $p"; $K logs -n ml-prod "$p" | grep -v '^PET_'
+done
+echo "reproducibility record:"
+$K get trainjob fraud-model-train -n ml-prod -o jsonpath='{.metadata.annotations.trainer\.skiff\.dev/record}{"\n"}' | cut -c1-300
+
+step "train from Python: the seed notebook flow (TrainerClient + CustomTrainer, CPU/gloo train_func)"
+PYTHONPATH="$REPO/python" /usr/bin/python3 "$REPO/scripts/demo_train.py"
 
 step "re-apply is idempotent; a change is a three-way merge patch"
 $K apply -f "$SEED/kueue.yaml"
@@ -99,8 +113,8 @@ $K wait --for=condition=complete job/shards --timeout=120s
 $K get job shards
 for p in $($K get pods -l job-name=shards -o name); do $K logs "$p"; done
 
-step "a pod that asks for a GPU the node does not have waits, and says why"
-$K run gpu-hungry --image=python:3.11 --restart=Never --overrides='{"spec":{"containers":[{"name":"gpu-hungry","image":"python:3.11","command":["/bin/true"],"resources":{"limits":{"nvidia.com/gpu":"1"}}}]}}'
+step "a pod that asks for more GPUs than the node has waits, and says why"
+$K run gpu-hungry --image=python:3.11 --restart=Never --overrides='{"spec":{"containers":[{"name":"gpu-hungry","image":"python:3.11","command":["/bin/true"],"resources":{"limits":{"nvidia.com/gpu":"16"}}}]}}'
 for _ in $(seq 1 100); do
   $K get pod gpu-hungry -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].message}' | grep -q . && break
   sleep 0.1
@@ -110,7 +124,7 @@ $K delete pod gpu-hungry --wait=false
 
 step "durable: restart and everything is still there"
 kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
-"$SKIFF" up --data-dir "$DATA" --listen "127.0.0.1:$PORT" >>"$LOG" 2>&1 &
+"$SKIFF" up --data-dir "$DATA" --listen "127.0.0.1:$PORT" --simulate-gpus 8 >>"$LOG" 2>&1 &
 PID=$!
 for _ in $(seq 1 200); do
   "$SKIFF" --kubeconfig "$DATA/kubeconfig" version >/dev/null 2>&1 && break
@@ -127,4 +141,4 @@ $K delete job shards --wait=true
 $K wait --for=delete pod -l app=web --timeout=60s 2>/dev/null || true
 $K get pods
 
-step "done (training, queueing and serving controllers arrive with the next issues)"
+step "done (queueing and serving controllers arrive with the next issues)"
