@@ -7,6 +7,7 @@
 #include "api/schema.h"
 #include "api/yaml.h"
 #include "apiserver/errors.h"
+#include "apiserver/kueue_admission.h"
 #include "apiserver/trainer_admission.h"
 
 namespace skiff::apiserver {
@@ -71,6 +72,9 @@ Status Admit(Context& ctx, const AdmissionRequest& req, Json& obj,
     api::ApplyDefaults(*kv.schema, obj);
   }
   if (kind.builtin) DefaultBuiltin(ctx, kind, obj, req.old_object);
+  if (ctx.kueue_webhooks && req.operation == "CREATE" && req.subresource.empty()) {
+    SuspendQueuedJob(kind, obj);
+  }
 
   std::vector<StatusCause> causes;
   if (obj.contains("metadata") && obj["metadata"].is_object()) {

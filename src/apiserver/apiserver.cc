@@ -119,6 +119,7 @@ class ApiServerImpl final : public ApiServer {
     fs::create_directories(dir, ec);
     if (ec) return Unavailable("cannot create data dir " + dir.string() + ": " + ec.message());
     ctx_.data_dir = dir.string();
+    ctx_.kueue_webhooks = options_.kueue_webhooks;
     ctx_.clock = std::make_unique<RealClock>();
 
     store::StoreOptions so;

@@ -16,6 +16,9 @@ struct ApiServerOptions {
   int threads = 0;                        // event loops; 0 = one per core
   std::string synchronous = "FULL";       // SQLite durability (FULL or NORMAL)
   int64_t watch_history = 20000;          // events kept for watch resume
+  // Kueue's job webhook: create jobs labelled kueue.x-k8s.io/queue-name suspended. On when the
+  // Kueue controllers run against this server (`skiff up`), as installing Kueue turns it on.
+  bool kueue_webhooks = false;
 };
 
 class ApiServer {

@@ -18,6 +18,7 @@ struct Context {
   std::unique_ptr<api::Registry> registry;
   std::unique_ptr<Clock> clock;
   std::string token;
+  bool kueue_webhooks = false;  // see ApiServerOptions
   std::string data_dir;  // pod logs live under <data_dir>/logs/<ns>/<pod>/<container>.log
   std::string server_address;  // "127.0.0.1:6443" for APIVersions
 

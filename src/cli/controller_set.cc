@@ -8,6 +8,8 @@
 #include "controllers/deployment/deployment.h"
 #include "controllers/endpoints/controller.h"
 #include "controllers/job/job_controller.h"
+#include "controllers/kueue/kueue_controller.h"
+#include "controllers/pytorchjob/pytorchjob_controller.h"
 #include "controllers/jobset/jobset_controller.h"
 #include "controllers/replicaset/replicaset.h"
 #include "controllers/runtime/controller.h"
@@ -27,6 +29,8 @@ const std::vector<std::pair<std::string, RegisterFn>>& All() {
       {"job", controllers::job::Register},
       {"jobset", controllers::jobset::Register},
       {"trainjob", controllers::trainjob::Register},
+      {"pytorchjob", controllers::pytorchjob::Register},
+      {"kueue", controllers::kueue::Register},
   };
   return *all;
 }

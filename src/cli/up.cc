@@ -39,6 +39,8 @@ int RunUp(const UpOptions& options) {
   if (const char* h = std::getenv("SKIFF_WATCH_HISTORY"); h && *h) o.watch_history = std::atoll(h);
   // FULL (default) fsyncs every commit; NORMAL survives kill -9 but not power loss.
   if (const char* s = std::getenv("SKIFF_STORE_SYNC"); s && *s) o.synchronous = s;
+  // The in-process Kueue controllers come with Kueue's job webhook.
+  o.kueue_webhooks = options.controllers;
   auto server = apiserver::ApiServer::Start(o);
   if (!server.ok()) {
     std::cerr << "skiff up: " << server.status().ToString() << "\n";
