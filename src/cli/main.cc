@@ -67,6 +67,8 @@ int Main(int argc, char** argv) {
   up->add_option("--image-map", f.up.image_map, "YAML/JSON file mapping images to executables");
   up->add_flag("--no-sandbox", f.up.no_sandbox,
                "Run pods on the host network without namespaces or cgroups");
+  up->add_option("--kueue-config", f.up.kueue_config,
+                 "Kueue Configuration YAML (config.kueue.x-k8s.io) for the Kueue controllers");
 
   CLI::App* node = app.add_subcommand("node", "Run the local node agent against an API server");
   node->add_option("--kubeconfig", f.node.kubeconfig, "Path to the kubeconfig file");

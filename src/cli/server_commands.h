@@ -19,6 +19,9 @@ struct UpOptions {
   std::vector<std::string> capacity;  // name=quantity
   std::string image_map;
   bool no_sandbox = false;
+  // Kueue Configuration YAML stored as kueue-system/kueue-manager-config before the
+  // controllers start (as installing Kueue with a config does).
+  std::string kueue_config;
 };
 
 struct NodeOptions {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "apiserver/apiserver.h"
@@ -15,6 +16,7 @@
 #include "cli/server_commands.h"
 #include "client/client.h"
 #include "client/kubeconfig.h"
+#include "controllers/kueue/config.h"
 #include "controllers/runtime/controller.h"
 #include "servicenet/service_network.h"
 
@@ -25,6 +27,34 @@ std::string DefaultDataDir() {
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/skiff";
   const char* home = std::getenv("HOME");
   return std::string(home ? home : "/root") + "/.local/share/skiff";
+}
+
+// Validates a Kueue Configuration file and stores it where the Kueue controllers read it.
+Status StoreKueueConfig(client::Client& cl, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  SKIFF_RETURN_IF_ERROR(controllers::kueue::ParseKueueConfig(text.str()).status());
+  SKIFF_ASSIGN_OR_RETURN(client::ResourceInfo ns, cl.discovery().ResolveKind("v1", "Namespace"));
+  SKIFF_ASSIGN_OR_RETURN(client::ResourceInfo cm, cl.discovery().ResolveKind("v1", "ConfigMap"));
+  Json nso = {{"apiVersion", "v1"}, {"kind", "Namespace"},
+              {"metadata", {{"name", controllers::kueue::kConfigNamespace}}}};
+  auto r = cl.Create(ns, "", nso);
+  if (!r.ok() && r.status().code() != StatusCode::kAlreadyExists) return r.status();
+  Json obj = {{"apiVersion", "v1"},
+              {"kind", "ConfigMap"},
+              {"metadata",
+               {{"name", controllers::kueue::kConfigMapName},
+                {"namespace", controllers::kueue::kConfigNamespace}}},
+              {"data", {{controllers::kueue::kConfigKey, text.str()}}}};
+  auto c = cl.Create(cm, controllers::kueue::kConfigNamespace, obj);
+  if (c.ok()) return Status::Ok();
+  if (c.status().code() != StatusCode::kAlreadyExists) return c.status();
+  Json patch = {{"data", obj["data"]}};
+  auto u = cl.Patch(cm, controllers::kueue::kConfigNamespace, controllers::kueue::kConfigMapName,
+                    DumpJson(patch), client::PatchOptions{});
+  return u.ok() ? Status::Ok() : u.status();
 }
 
 int RunUp(const UpOptions& options) {
@@ -61,6 +91,14 @@ int RunUp(const UpOptions& options) {
     }
     if (!cl) {
       std::cerr << "skiff up: cannot build the in-process client\n";
+      (*server)->Stop();
+      return 1;
+    }
+  }
+  if (options.controllers && !options.kueue_config.empty()) {
+    Status s = StoreKueueConfig(*cl, options.kueue_config);
+    if (!s.ok()) {
+      std::cerr << "skiff up: --kueue-config: " << s.ToString() << "\n";
       (*server)->Stop();
       return 1;
     }

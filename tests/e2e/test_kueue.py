@@ -314,5 +314,94 @@ class DeepQueueTest(unittest.TestCase):
         self.assertLessEqual(max(admitted_ts), min(pending_ts))
 
 
+class ConfiguredKueueTest(unittest.TestCase):
+    """Kueue Configuration (skiff up --kueue-config): fair sharing and waitForPodsReady."""
+
+    def start(self, config):
+        path = os.path.join(tempfile.mkdtemp(prefix="skiff-kcfg-"), "config.yaml")
+        with open(path, "w") as f:
+            f.write(config)
+        s = Skiff(args=["--simulate-gpus", "8", "--kueue-config", path]).start()
+        self.addCleanup(s.cleanup)
+        self.release = tempfile.mkdtemp(prefix="skiff-kueue-release-")
+        self.addCleanup(shutil.rmtree, self.release, True)
+        return s
+
+    def apply(self, s, *objs):
+        s.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List",
+                                                        "items": list(objs)}))
+
+    def usage(self, s, cq):
+        obj = json.loads(s.kubectl("get", "clusterqueue", cq, "-o", "json").stdout)
+        for f in obj.get("status", {}).get("flavorsUsage", []):
+            for r in f["resources"]:
+                if r["name"] == "nvidia.com/gpu":
+                    return int(r["total"])
+        return 0
+
+    def test_fair_sharing_converges_to_even_split(self):
+        s = self.start("apiVersion: config.kueue.x-k8s.io/v1beta2\nkind: Configuration\n"
+                       "fairSharing:\n  preemptionStrategies: [LessThanOrEqualToFinalShare, "
+                       "LessThanInitialShare]\n")
+        cohort = {"apiVersion": V, "kind": "Cohort", "metadata": {"name": "shared"},
+                  "spec": {"resourceGroups": [{"coveredResources": ["nvidia.com/gpu"],
+                                               "flavors": [{"name": "default-flavor",
+                                                            "resources": [{
+                                                                "name": "nvidia.com/gpu",
+                                                                "nominalQuota": 8}]}]}]}}
+        self.apply(s, flavor("default-flavor"), cohort,
+                   cluster_queue("team-a", 0, cohort="shared"),
+                   cluster_queue("team-b", 0, cohort="shared"),
+                   local_queue("a", "team-a"), local_queue("b", "team-b"))
+        self.apply(s, *[gpu_job(f"a{i:02d}", "a", 1, self.release) for i in range(12)])
+        wait_for(lambda: self.usage(s, "team-a") == 8, timeout=60, what="team-a using all 8")
+        self.apply(s, *[gpu_job(f"b{i:02d}", "b", 1, self.release) for i in range(8)])
+        history = []
+        # Release team-a's jobs one at a time; every freed GPU goes to the queue with the
+        # lower dominant resource share.
+        for i in range(6):
+            before = self.usage(s, "team-a") + self.usage(s, "team-b")
+            open(os.path.join(self.release, f"a{i:02d}"), "w").close()
+            wait_for(lambda: self.usage(s, "team-a") + self.usage(s, "team-b") == before and
+                     json.loads(s.kubectl("get", "job", f"a{i:02d}", "-o", "json").stdout)
+                     .get("status", {}).get("succeeded") == 1,
+                     timeout=60, interval=0.2, what=f"a{i:02d} finished and its GPU reused")
+            history.append((self.usage(s, "team-a"), self.usage(s, "team-b")))
+        print(f"\nfair sharing (team-a, team-b) GPUs after each release: {history}", flush=True)
+        self.assertEqual(history[-1], (4, 4))
+        self.assertEqual(history[3], (4, 4))  # even after four releases, and stays even
+
+    def test_wait_for_pods_ready_evicts_and_requeues_with_backoff(self):
+        s = self.start("apiVersion: config.kueue.x-k8s.io/v1beta2\nkind: Configuration\n"
+                       "waitForPodsReady:\n  timeout: 3s\n  requeuingStrategy:\n"
+                       "    backoffBaseSeconds: 2\n    backoffMaxSeconds: 60\n")
+        self.apply(s, flavor("default-flavor"), cluster_queue("cq", 8), local_queue("lq", "cq"))
+        job = gpu_job("never-ready", "lq", 1, self.release)
+        job["spec"]["template"]["spec"]["containers"][0]["readinessProbe"] = {
+            "exec": {"command": ["/bin/false"]}, "periodSeconds": 1}
+        self.apply(s, job)
+
+        def wl():
+            out = json.loads(s.kubectl("get", "workloads.kueue.x-k8s.io", "-o", "json").stdout)
+            return out["items"][0] if out["items"] else None
+
+        def cond(w, t):
+            for c in (w or {}).get("status", {}).get("conditions", []):
+                if c["type"] == t:
+                    return c
+            return None
+        wait_for(lambda: (cond(wl(), "Evicted") or {}).get("reason") == "PodsReadyTimeout",
+                 timeout=60, interval=0.2, what="eviction by PodsReadyTimeout")
+        wait_for(lambda: wl().get("status", {}).get("requeueState", {}).get("count") == 1,
+                 timeout=30, what="requeueState.count 1")
+        state = wl()["status"]["requeueState"]
+        self.assertIn("requeueAt", state)
+        wait_for(lambda: json.loads(s.kubectl("get", "job", "never-ready", "-o", "json").stdout)
+                 ["spec"].get("suspend") is True, timeout=30, what="the job suspended")
+        # After the 2 s backoff it is admitted again, times out again: count 2.
+        wait_for(lambda: wl().get("status", {}).get("requeueState", {}).get("count") == 2,
+                 timeout=60, interval=0.2, what="a second admission and eviction")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -6,6 +6,8 @@
 #include <set>
 
 #include "client/client.h"
+#include "base/time.h"
+#include "controllers/kueue/config.h"
 #include "controllers/kueue/jobs.h"
 #include "controllers/kueue/kueue_controller.h"
 #include "controllers/runtime/conditions.h"
@@ -22,10 +24,11 @@ const Json& Conditions(const Json& wl) { return Field(Field(wl, "status"), "cond
 
 class JobReconciler final : public Reconciler {
  public:
-  JobReconciler(Manager* mgr, JobKind kind, client::Informer* jobs, client::Informer* workloads,
-                client::Informer* flavors, client::Informer* priorities,
-                client::Informer* jobsets)
+  JobReconciler(Manager* mgr, const KueueConfig& config, JobKind kind, client::Informer* jobs,
+                client::Informer* workloads, client::Informer* flavors,
+                client::Informer* priorities, client::Informer* jobsets)
       : mgr_(mgr),
+        config_(config),
         kind_(std::move(kind)),
         jobs_(jobs),
         workloads_(workloads),
@@ -167,6 +170,17 @@ class JobReconciler final : public Reconciler {
     bool ready = PodsReady(kind_, job);
     const Json* c = FindCondition(Conditions(wl), "PodsReady");
     bool was = c && StringField(*c, "status") == "True";
+    if (!ready && config_.wait_for_pods_ready) {
+      StatusOr<Result> timeout = CheckPodsReadyTimeout(wl);
+      if (!timeout.ok() || timeout->requeue_after.count() == 0) return timeout;
+      if (c && !was) return timeout;
+      Json status = wl["status"];
+      SetCondition(&status["conditions"],
+                   {"PodsReady", "False", "WaitForStart", "Not all pods are ready or succeeded"},
+                   NowRfc3339());
+      SKIFF_RETURN_IF_ERROR(WriteStatus(wl, std::move(status)).status());
+      return timeout;
+    }
     if (c && ready == was) return Result{};
     Json status = wl["status"];
     SetCondition(&status["conditions"],
@@ -175,6 +189,54 @@ class JobReconciler final : public Reconciler {
                                    "Not all pods are ready or succeeded"},
                  NowRfc3339());
     return WriteStatus(wl, std::move(status));
+  }
+
+  // waitForPodsReady: the requeue delay until the timeout, or an eviction (reason
+  // PodsReadyTimeout) with requeueState backoff base*2^(n-1) capped at max; past
+  // backoffLimitCount the Workload is deactivated.
+  StatusOr<Result> CheckPodsReadyTimeout(const Json& wl) {
+    const Json* qr = FindCondition(Conditions(wl), "QuotaReserved");
+    auto since = ParseRfc3339(qr ? StringField(*qr, "lastTransitionTime") : "");
+    if (!since.ok()) return Result{};
+    SystemTime deadline = *since + config_.pods_ready_timeout;
+    SystemTime now = std::chrono::system_clock::now();
+    if (now < deadline) {
+      Result r;
+      r.requeue_after =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
+          std::chrono::milliseconds(1);
+      return r;
+    }
+    Json status = wl["status"];
+    int64_t count = Field(Field(status, "requeueState"), "count").is_number_integer()
+                        ? status["requeueState"]["count"].get<int64_t>() + 1
+                        : 1;
+    std::string nowt = NowRfc3339();
+    std::string msg = "Exceeded the PodsReady timeout " + MetaString(wl, "namespace") + "/" +
+                      MetaString(wl, "name");
+    SetCondition(&status["conditions"], {"Evicted", "True", "PodsReadyTimeout", msg}, nowt);
+    if (config_.backoff_limit_count && count > *config_.backoff_limit_count) {
+      Json spec_patch = {{"spec", {{"active", false}}}};
+      client::PatchOptions o;
+      o.field_manager = "kueue";
+      auto r = mgr_->client().Patch(workloads_->resource(), MetaString(wl, "namespace"),
+                                    MetaString(wl, "name"), DumpJson(spec_patch), o);
+      if (!r.ok()) return r.status();
+      SetCondition(&status["conditions"],
+                   {"Evicted", "True", "Deactivated",
+                    "The workload is deactivated due to exceeding the maximum number of "
+                    "re-queuing retries"},
+                   nowt);
+    } else {
+      int64_t delay = config_.backoff_base_seconds;
+      for (int64_t i = 1; i < count && delay < config_.backoff_max_seconds; ++i) delay *= 2;
+      delay = std::min(delay, config_.backoff_max_seconds);
+      status["requeueState"] = {{"count", count},
+                                {"requeueAt", FormatRfc3339(now + std::chrono::seconds(delay))}};
+    }
+    events_->Event(wl, "Normal", "EvictedDueToPodsReadyTimeout", msg);
+    SKIFF_RETURN_IF_ERROR(WriteStatus(wl, std::move(status)).status());
+    return Result{};
   }
 
   // The evicted job is suspended: release the quota (clear the admission) and requeue.
@@ -220,6 +282,7 @@ class JobReconciler final : public Reconciler {
   }
 
   Manager* mgr_;
+  KueueConfig config_;
   JobKind kind_;
   client::Informer* jobs_;
   client::Informer* workloads_;
@@ -231,7 +294,7 @@ class JobReconciler final : public Reconciler {
 
 }  // namespace
 
-Status RegisterJobIntegrations(Manager* mgr) {
+Status RegisterJobIntegrations(Manager* mgr, const KueueConfig& config) {
   auto& inf = mgr->informers();
   SKIFF_ASSIGN_OR_RETURN(client::Informer * workloads, inf.ForKind(kWorkloadApiVersion, "Workload"));
   SKIFF_ASSIGN_OR_RETURN(client::Informer * flavors,
@@ -245,7 +308,7 @@ Status RegisterJobIntegrations(Manager* mgr) {
     if (!jobs.ok()) continue;  // a kind this server does not serve
     Controller* c = mgr->NewController(
         "kueue-" + k.prefix,
-        std::make_unique<JobReconciler>(mgr, k, *jobs, workloads, flavors, priorities,
+        std::make_unique<JobReconciler>(mgr, config, k, *jobs, workloads, flavors, priorities,
                                         k.kind == "TrainJob" ? jobsets : nullptr),
         1);
     SKIFF_RETURN_IF_ERROR(c->For(k.api_version, k.kind));

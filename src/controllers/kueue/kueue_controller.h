@@ -11,11 +11,14 @@ class Manager;
 
 namespace skiff::controllers::kueue {
 
+struct KueueConfig;
+
 // Adds every Kueue controller to `mgr`: "kueue-job", "kueue-jobset", "kueue-trainjob",
-// "kueue-pytorchjob" and "kueue-scheduler".
+// "kueue-pytorchjob" and "kueue-scheduler", configured from the cluster's
+// kueue-system/kueue-manager-config ConfigMap (config.h).
 Status Register(Manager* mgr);
 
 // The job integrations alone (tests).
-Status RegisterJobIntegrations(Manager* mgr);
+Status RegisterJobIntegrations(Manager* mgr, const KueueConfig& config);
 
 }  // namespace skiff::controllers::kueue

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "client/client.h"
+#include "controllers/kueue/config.h"
 #include "controllers/kueue/kueue_controller.h"
 #include "controllers/kueue/model.h"
 #include "controllers/runtime/conditions.h"
@@ -26,7 +27,10 @@ std::string Key(const Json& obj) { return MetaString(obj, "namespace") + "/" + M
 
 class SchedulerReconciler final : public Reconciler {
  public:
-  explicit SchedulerReconciler(Manager* mgr) : mgr_(mgr), events_(&mgr->EventsFor("kueue-admission")) {}
+  SchedulerReconciler(Manager* mgr, const KueueConfig& config)
+      : mgr_(mgr),
+        events_(&mgr->EventsFor("kueue-admission")),
+        sched_(core::SchedulerOptions{.fair_sharing = config.fair_sharing}) {}
 
   Status Init() {
     auto& inf = mgr_->informers();
@@ -339,8 +343,13 @@ class SchedulerReconciler final : public Reconciler {
 }  // namespace
 
 Status Register(Manager* mgr) {
-  SKIFF_RETURN_IF_ERROR(RegisterJobIntegrations(mgr));
-  auto r = std::make_unique<SchedulerReconciler>(mgr);
+  StatusOr<KueueConfig> config = LoadKueueConfig(mgr->client());
+  if (!config.ok()) {
+    return InvalidArgument("kueue: ConfigMap " + std::string(kConfigNamespace) + "/" +
+                           kConfigMapName + ": " + config.status().message());
+  }
+  SKIFF_RETURN_IF_ERROR(RegisterJobIntegrations(mgr, *config));
+  auto r = std::make_unique<SchedulerReconciler>(mgr, *config);
   SKIFF_RETURN_IF_ERROR(r->Init());
   SchedulerReconciler* raw = r.get();
   // One worker: cycles never overlap.
