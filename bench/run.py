@@ -24,9 +24,12 @@ def free_port():
 
 def start_skiff(tmp, extra=()):
     port = free_port()
+    # SKIFF_BENCH_LOG=FILE keeps a debug log of the server under test.
+    log_file = os.environ.get("SKIFF_BENCH_LOG")
+    log = open(log_file, "w") if log_file else subprocess.DEVNULL
     proc = subprocess.Popen([SKIFF, "up", "--data-dir", tmp, "--listen", f"127.0.0.1:{port}",
-                             "--log-level", "warn", *extra], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                             "--log-level", "debug" if log_file else "warn", *extra],
+                            stdout=log, stderr=log)
     kc = os.path.join(tmp, "kubeconfig")
     for _ in range(600):
         if os.path.exists(kc):
@@ -138,6 +141,11 @@ def main():
     tr = train_bench.run()
     print(json.dumps(tr, indent=2))
     write_section("training", train_bench.section(tr))
+    import kueue_bench
+    ke = kueue_bench.run_e2e()
+    kc = kueue_bench.run_core()
+    print(json.dumps(ke, indent=2))
+    write_section("kueue", kueue_bench.section(ke, kc))
     print(f"wrote {DOC}")
     # Model server (issue #6): a separate script that owns the bench:serving markers.
     subprocess.run(["/usr/bin/python3", os.path.join(REPO, "bench", "serving_bench.py"), BUILD],
