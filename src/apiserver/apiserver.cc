@@ -19,6 +19,7 @@
 #include "apiserver/object_meta.h"
 #include "apiserver/server.h"
 #include "base/base64.h"
+#include "base/metrics.h"
 
 namespace skiff::apiserver {
 namespace {
@@ -258,6 +259,11 @@ class ApiServerImpl final : public ApiServer {
       co_return co_await w.Send(ErrorResponse(ReasonError(401, "Unauthorized", "Unauthorized")));
     }
     if (path.starts_with("/openapi/")) co_return co_await w.Send(HandleOpenApi(ctx_, req));
+    if (path == "/metrics") {
+      // Components running in this process (the Kueue controllers, ...) register here.
+      co_return co_await w.Send(
+          MakeResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics::RenderAll()));
+    }
     if (path == "/api" || path == "/api/" || path == "/apis" || path == "/apis/" ||
         (path.starts_with("/api") && !req.method.empty() && req.method == "GET" && IsDiscoveryPath(path))) {
       co_return co_await w.Send(HandleDiscovery(ctx_, req));

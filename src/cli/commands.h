@@ -76,6 +76,10 @@ struct LogsFlags {
 };
 int RunLogs(Session& session, const LogsFlags& flags);
 
+// `skiff queue status`: ClusterQueue usage and borrowing, pending Workloads in admission order
+// with the reason each waits.
+int RunQueueStatus(Session& session);
+
 struct VersionFlags {
   bool client_only = false;
   std::string output;  // "", json, yaml

@@ -163,11 +163,17 @@ int Main(int argc, char** argv) {
   logs->add_flag("-p,--previous", f.logs.previous, "The previous instance of the container");
   logs->add_option("--since", f.logs.since, "Only logs newer than this duration, e.g. 10s");
 
+  CLI::App* queue = app.add_subcommand("queue", "Kueue: queues and pending workloads");
+  CLI::App* queue_status =
+      queue->add_subcommand("status", "Per-queue usage, borrowing and every pending workload's "
+                                      "position and reason");
+  queue->require_subcommand(1);
+
   CLI::App* version = app.add_subcommand("version", "Print the client and server versions");
   version->add_flag("--client", f.version.client_only, "Client version only");
   version->add_option("-o,--output", f.version.output, "yaml or json");
 
-  for (CLI::App* verb : {apply, get, describe, del, wait, logs, version}) {
+  for (CLI::App* verb : {apply, get, describe, del, wait, logs, version, queue_status}) {
     AddGlobalFlags(verb, f.global);
   }
 
@@ -213,6 +219,7 @@ int Main(int argc, char** argv) {
   if (describe->parsed()) return RunDescribe(session, f.describe);
   if (del->parsed()) return RunDelete(session, f.del);
   if (wait->parsed()) return RunWait(session, f.wait);
+  if (queue_status->parsed()) return RunQueueStatus(session);
   if (logs->parsed()) return RunLogs(session, f.logs);
   if (version->parsed()) return RunVersion(session, f.version);
   std::cerr << app.help();

@@ -150,9 +150,26 @@ class KueueTest(unittest.TestCase):
         self.assertFalse(self.s.kubectl(
             "get", "pods", "-n", "ml-prod", "-l",
             f"jobset.sigs.k8s.io/jobset-name=train-{waiting[0]}", "-o", "name").stdout.strip())
+        wait_for(lambda: self.get("clusterqueue", "gpu-cluster-queue")["status"]
+                 .get("admittedWorkloads") == 2, timeout=10, what="CQ status counts")
         cq = self.get("clusterqueue", "gpu-cluster-queue")
         self.assertEqual(cq["status"]["pendingWorkloads"], 1)
-        self.assertEqual(cq["status"]["admittedWorkloads"], 2)
+        # What a user looks at: `skiff queue status` and the Prometheus metrics.
+        out = self.s.skiff("queue", "status").stdout
+        print("\n" + out, flush=True)
+        self.assertRegex(out, r"gpu-cluster-queue\s+-\s+True\s+1\s+2\s+gpu-flavor\s+"
+                              r"nvidia.com/gpu\s+8\s+0\s+8")
+        self.assertRegex(out, r"gpu-cluster-queue\s+1\s+ml-prod/trainjob-train-"
+                              + waiting[0] + r"-\w+\s+ml-prod/gpu-queue\s+0\s+\w+\s+"
+                              r"couldn't assign flavors")
+        status, text, _ = self.s.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        self.assertIn('kueue_admitted_workloads_total{cluster_queue="gpu-cluster-queue"} 2', text)
+        self.assertIn('kueue_pending_workloads{cluster_queue="gpu-cluster-queue",status="active"} 1',
+                      text)
+        self.assertIn('kueue_cluster_queue_resource_usage{cohort="",cluster_queue='
+                      '"gpu-cluster-queue",flavor="gpu-flavor",resource="nvidia.com/gpu"} 8', text)
+        self.assertIn("kueue_admission_wait_time_seconds_count", text)
         # Nobody touches anything: when one finishes, the third is admitted and completes.
         wait_for(lambda: self.admitted(f"train-{waiting[0]}", "ml-prod"), timeout=240,
                  interval=0.5, what="the third TrainJob admitted after one finished")

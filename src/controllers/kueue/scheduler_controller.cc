@@ -9,7 +9,11 @@
 #include <spdlog/spdlog.h>
 #include <set>
 #include <thread>
+#include <array>
+#include <cstdio>
 
+#include "base/metrics.h"
+#include "base/time.h"
 #include "client/client.h"
 #include "controllers/kueue/config.h"
 #include "controllers/kueue/kueue_controller.h"
@@ -48,6 +52,141 @@ void ParallelFor(size_t n, F f) {
   }
   for (std::thread& t : threads) t.join();
 }
+
+// Kueue's Prometheus metrics (upstream names, pkg/metrics), served on the API server's
+// /metrics when the controllers run in `skiff up`.
+class KueueMetrics {
+ public:
+  KueueMetrics() {
+    handle_ = metrics::Register([this](std::string& out) { Render(out); });
+  }
+  ~KueueMetrics() { metrics::Unregister(handle_); }
+
+  void Admitted(const std::string& cq, double wait_seconds) {
+    std::lock_guard<std::mutex> lock(mu_);
+    admitted_[cq]++;
+    Histogram& h = wait_[cq];
+    h.count++;
+    h.sum += wait_seconds;
+    for (size_t i = 0; i < kBounds.size(); ++i) {
+      if (wait_seconds <= kBounds[i]) h.buckets[i]++;
+    }
+  }
+  void Preempted(const std::string& victim_cq, const std::string& preemptor_cq,
+                 const std::string& reason) {
+    std::lock_guard<std::mutex> lock(mu_);
+    evicted_[{victim_cq, "Preempted"}]++;
+    preempted_[{preemptor_cq, reason}]++;
+  }
+  void Cycle(bool admitted_any, double seconds, std::vector<core::ClusterQueueStatus> cqs,
+             std::map<std::string, std::string> cohorts) {
+    std::lock_guard<std::mutex> lock(mu_);
+    attempts_[admitted_any ? "success" : "inadmissible"]++;
+    attempt_seconds_[admitted_any ? "success" : "inadmissible"] += seconds;
+    cqs_ = std::move(cqs);
+    cohorts_ = std::move(cohorts);
+  }
+
+ private:
+  static constexpr std::array<double, 14> kBounds = {1,   2,   4,    8,    16,   32,   64,
+                                                      128, 256, 512, 1024, 2048, 4096, 8192};
+  struct Histogram {
+    std::array<uint64_t, 14> buckets{};
+    uint64_t count = 0;
+    double sum = 0;
+  };
+
+  void Render(std::string& out) {
+    std::lock_guard<std::mutex> lock(mu_);
+    out += "# TYPE kueue_admitted_workloads_total counter\n";
+    for (auto& [cq, n] : admitted_) {
+      metrics::AppendSample(out, "kueue_admitted_workloads_total", {{"cluster_queue", cq}}, n);
+    }
+    out += "# TYPE kueue_admission_wait_time_seconds histogram\n";
+    for (auto& [cq, h] : wait_) {
+      for (size_t i = 0; i < kBounds.size(); ++i) {
+        char le[32];
+        std::snprintf(le, sizeof(le), "%g", kBounds[i]);
+        metrics::AppendSample(out, "kueue_admission_wait_time_seconds_bucket",
+                              {{"cluster_queue", cq}, {"le", le}}, h.buckets[i]);
+      }
+      metrics::AppendSample(out, "kueue_admission_wait_time_seconds_bucket",
+                            {{"cluster_queue", cq}, {"le", "+Inf"}}, h.count);
+      metrics::AppendSample(out, "kueue_admission_wait_time_seconds_sum", {{"cluster_queue", cq}},
+                            h.sum);
+      metrics::AppendSample(out, "kueue_admission_wait_time_seconds_count",
+                            {{"cluster_queue", cq}}, h.count);
+    }
+    out += "# TYPE kueue_evicted_workloads_total counter\n";
+    for (auto& [k, n] : evicted_) {
+      metrics::AppendSample(out, "kueue_evicted_workloads_total",
+                            {{"cluster_queue", k.first}, {"reason", k.second}}, n);
+    }
+    out += "# TYPE kueue_preempted_workloads_total counter\n";
+    for (auto& [k, n] : preempted_) {
+      metrics::AppendSample(out, "kueue_preempted_workloads_total",
+                            {{"preempting_cluster_queue", k.first}, {"reason", k.second}}, n);
+    }
+    out += "# TYPE kueue_admission_attempts_total counter\n";
+    for (auto& [r, n] : attempts_) {
+      metrics::AppendSample(out, "kueue_admission_attempts_total", {{"result", r}}, n);
+    }
+    out += "# TYPE kueue_admission_attempt_duration_seconds_sum counter\n";
+    for (auto& [r, s] : attempt_seconds_) {
+      metrics::AppendSample(out, "kueue_admission_attempt_duration_seconds_sum", {{"result", r}},
+                            s);
+    }
+    out += "# TYPE kueue_pending_workloads gauge\n";
+    for (const auto& q : cqs_) {
+      metrics::AppendSample(out, "kueue_pending_workloads",
+                            {{"cluster_queue", q.name}, {"status", "active"}},
+                            q.active ? q.pending_workloads : 0);
+      metrics::AppendSample(out, "kueue_pending_workloads",
+                            {{"cluster_queue", q.name}, {"status", "inadmissible"}},
+                            q.active ? 0 : q.pending_workloads);
+    }
+    out += "# TYPE kueue_reserving_active_workloads gauge\n";
+    for (const auto& q : cqs_) {
+      metrics::AppendSample(out, "kueue_reserving_active_workloads", {{"cluster_queue", q.name}},
+                            q.reserving_workloads);
+    }
+    out += "# TYPE kueue_admitted_active_workloads gauge\n";
+    for (const auto& q : cqs_) {
+      metrics::AppendSample(out, "kueue_admitted_active_workloads", {{"cluster_queue", q.name}},
+                            q.reserving_workloads);
+    }
+    out += "# TYPE kueue_cluster_queue_status gauge\n";
+    for (const auto& q : cqs_) {
+      for (const char* s : {"pending", "active", "terminating"}) {
+        bool on = std::string(s) == (q.active ? "active" : "pending");
+        metrics::AppendSample(out, "kueue_cluster_queue_status",
+                              {{"cluster_queue", q.name}, {"status", s}}, on ? 1 : 0);
+      }
+    }
+    out += "# TYPE kueue_cluster_queue_resource_usage gauge\n";
+    for (const auto& q : cqs_) {
+      for (const auto& f : q.flavors_usage) {
+        for (const auto& r : f.resources) {
+          metrics::AppendSample(out, "kueue_cluster_queue_resource_usage",
+                                {{"cohort", cohorts_[q.name]}, {"cluster_queue", q.name},
+                                 {"flavor", f.name}, {"resource", r.name}},
+                                static_cast<double>(r.total) / 1000.0);
+        }
+      }
+    }
+  }
+
+  std::mutex mu_;
+  int handle_ = 0;
+  std::map<std::string, uint64_t> admitted_;
+  std::map<std::string, Histogram> wait_;
+  std::map<std::pair<std::string, std::string>, uint64_t> evicted_;
+  std::map<std::pair<std::string, std::string>, uint64_t> preempted_;
+  std::map<std::string, uint64_t> attempts_;
+  std::map<std::string, double> attempt_seconds_;
+  std::vector<core::ClusterQueueStatus> cqs_;
+  std::map<std::string, std::string> cohorts_;
+};
 
 std::string Key(const Json& obj) { return MetaString(obj, "namespace") + "/" + MetaString(obj, "name"); }
 
@@ -158,6 +297,13 @@ class SchedulerReconciler final : public Reconciler {
     ParallelFor(r.cluster_queues.size(),
                 [&](size_t i) { WriteClusterQueueStatus(r.cluster_queues[i], now); });
     WriteLocalQueueStatuses(lq_counts, now);
+    std::map<std::string, std::string> cohorts;
+    for (const client::ObjectPtr& cq : cqs_->List()) {
+      const Json& spec = Field(*cq, "spec");
+      cohorts[MetaString(*cq, "name")] = StringField(spec, "cohortName", StringField(spec, "cohort"));
+    }
+    metrics_.Cycle(!r.admissions.empty(), std::chrono::duration<double>(t1 - t0).count(),
+                   r.cluster_queues, std::move(cohorts));
     auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
     spdlog::debug("component=kueue cycle admitted={} preempted={} pending={} evaluated={} "
                   "decide_ms={:.1f} apply_ms={:.1f} admit_ms={:.1f} pending_ms={:.1f}",
@@ -339,6 +485,12 @@ class SchedulerReconciler final : public Reconciler {
       }
       s = WriteWorkloadStatus(*wl, std::move(status));
       if (s.ok()) {
+        auto created = ParseRfc3339(MetaString(*wl, "creationTimestamp"));
+        double wait = created.ok() ? std::chrono::duration<double>(
+                                         std::chrono::system_clock::now() - *created)
+                                         .count()
+                                   : 0;
+        metrics_.Admitted(cq, wait);
         events_->Event(*wl, "Normal", "QuotaReserved",
                        "Quota reserved in ClusterQueue " + cq);
         events_->Event(*wl, "Normal", "Admitted",
@@ -371,6 +523,14 @@ class SchedulerReconciler final : public Reconciler {
                             "The workload was requeued after eviction"}, now);
     }
     if (WriteWorkloadStatus(*wl, std::move(status)).ok()) {
+      std::string preemptor_cq;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (const core::Workload* w = sched_.FindWorkload(p.preemptor_key)) {
+          preemptor_cq = w->cluster_queue;
+        }
+      }
+      metrics_.Preempted(p.victim_cluster_queue, preemptor_cq, core::PreemptionReasonName(p.reason));
       events_->Event(*wl, "Normal", "Preempted", p.message);
     }
   }
@@ -467,6 +627,7 @@ class SchedulerReconciler final : public Reconciler {
 
   Manager* mgr_;
   EventRecorder* events_;
+  KueueMetrics metrics_;
   Controller* controller_ = nullptr;
   client::Informer* workloads_ = nullptr;
   client::Informer* cqs_ = nullptr;
