@@ -144,13 +144,21 @@ class SkiffCliTest(unittest.TestCase):
         self.assertTrue(as_list.startswith("apiVersion: v1\nitems:\n"), as_list)
         self.assertIn("kind: List\n", as_list)
 
-        # Re-apply a changed manifest: a three-way merge patch.
+        # Re-apply a changed manifest: a three-way merge patch. spec.trainer is immutable (as
+        # Trainer v2.2+'s CEL rule), metadata is not.
         with open(path) as f:
-            changed = f.read().replace("numNodes: 2", "numNodes: 3")
+            original = f.read()
+        refused = self.skiff("apply", "-f", "-", stdin=original.replace("numNodes: 2",
+                                                                        "numNodes: 3"),
+                             check=False)
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("spec.trainer: Invalid value", refused.stderr)
+        self.assertIn("field is immutable", refused.stderr)
+        changed = original.replace("  labels:\n", "  labels:\n    team: fraud\n")
         out = self.skiff("apply", "-f", "-", stdin=changed).stdout
         self.assertEqual(out, "trainjob.trainer.kubeflow.org/fraud-model-train configured\n")
         out = self.skiff("wait", "trainjob/fraud-model-train", "-n", "ml-prod",
-                         "--for=jsonpath={.spec.trainer.numNodes}=3", "--timeout=30s").stdout
+                         "--for=jsonpath={.metadata.labels.team}=fraud", "--timeout=30s").stdout
         self.assertEqual(out, "trainjob.trainer.kubeflow.org/fraud-model-train condition met\n")
 
         timed_out = self.skiff("wait", "trainjob/fraud-model-train", "-n", "ml-prod",
@@ -166,7 +174,7 @@ class SkiffCliTest(unittest.TestCase):
         self.assertRegex(described, r"(?m)^Labels: +kueue.x-k8s.io/queue-name=gpu-queue$")
         self.assertRegex(described, r"(?m)^API Version: +trainer.kubeflow.org/v1alpha1$")
         self.assertRegex(described, r"(?m)^Kind: +TrainJob$")
-        self.assertRegex(described, r"(?m)^    Num Nodes: +3$")
+        self.assertRegex(described, r"(?m)^    Num Nodes: +2$")
         self.assertRegex(described, r"(?m)^Events:")
 
         out = self.skiff("delete", "-f", path).stdout
