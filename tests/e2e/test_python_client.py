@@ -83,7 +83,9 @@ class PythonClientTest(unittest.TestCase):
 
     def test_watch_resume_from_resource_version_and_410(self):
         self.s.cleanup()
-        self.s = Skiff(env={"SKIFF_WATCH_HISTORY": "5"}).start()
+        # API server only: the Kueue controllers would write the LocalQueues' status.
+        self.s = Skiff(env={"SKIFF_WATCH_HISTORY": "5"},
+                       args=["--no-controllers", "--no-node"]).start()
         self.api_client = config.new_client_from_config(config_file=self.s.kubeconfig)
         self.custom = client.CustomObjectsApi(self.api_client)
         a = self.custom.create_namespaced_custom_object(G, V, "default", P, self.lq("r1"))

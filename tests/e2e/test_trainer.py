@@ -86,6 +86,9 @@ class TrainerTest(unittest.TestCase):
                       items["mpi-distributed"]["metadata"].get("annotations", {}))
 
     def test_seed_trainjob_unchanged(self):
+        # Its kueue.x-k8s.io/queue-name label hands it to Kueue: with the seed's queues it is
+        # admitted (4 of 8 GPUs) and runs.
+        self.s.kubectl("apply", "-f", os.path.join(SEED, "kueue.yaml"))
         self.s.kubectl("apply", "-f", os.path.join(SEED, "trainjob.yaml"))
         wait_for(lambda: self.get("jobset", "fraud-model-train", "ml-prod"), timeout=30,
                  what="the JobSet")
