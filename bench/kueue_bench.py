@@ -225,7 +225,8 @@ def run_e2e(cohorts=5, per_cohort=6, scale=1.0):
         if not done.wait(timeout=1200):
             raise RuntimeError(f"not finished: {len(finished)}/{total}")
         wall = max(finished.values()) - t0
-        result = {"workloads": total, "cluster_queues": len(cqs), "wall_ms": wall * 1000}
+        result = {"workloads": total, "cluster_queues": len(cqs), "wall_ms": wall * 1000,
+                  "load": os.getloadavg()[0]}
         for cls in CLASSES:
             waits = [admitted[n] - created[n] for n in admitted if f"-{cls}-" in n]
             result[f"{cls}_admission_mean_ms"] = 1000 * sum(waits) / max(len(waits), 1)
@@ -268,6 +269,9 @@ def section(e2e, core):
                      f"{UPSTREAM[cls + '_ms']:,} ms | {UPSTREAM[cls + '_ms'] / max(ours, 1):.0f}x |")
     lines += [
         f"| ClusterQueue usage | {e2e['usage_percent']:.1f}% | 55.9% | |",
+        "",
+        f"1-minute load average at the end of the run: {e2e.get('load', 0):.1f} on 2 cores (the "
+        "load generator, API server and controllers share them).",
         "",
         "The shape has a floor: the last large Workload is created at 58.8 s and each cohort "
         "holds 7,920 cpu-seconds of work for 120 cpus (66 s), so wall time cannot go much "

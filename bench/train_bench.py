@@ -46,7 +46,7 @@ def run(jobs=50, sdk_rounds=5):
     tmp = tempfile.mkdtemp(prefix="skiff-train-bench-")
     out_dir = tempfile.mkdtemp(prefix="skiff-train-ranks-")
     proc, kc = start_skiff(tmp)
-    result = {"jobs": jobs}
+    result = {"jobs": jobs, "load_before": os.getloadavg()[0]}
     try:
         kconfig.load_kube_config(config_file=kc)
         api = kclient.CustomObjectsApi()
@@ -124,7 +124,9 @@ def section(r):
         f"{r['sdk_first_line_p50_ms']:.0f} ms | – | {r['sdk_first_line_max_ms']:.0f} ms | "
         f"{r['sdk_rounds']} rounds, 1 node, includes the rank's python3 start |",
         "",
-        f"- jobs whose ranks all started: {r['started']}/{r['jobs']}", ""])
+        f"- jobs whose ranks all started: {r['started']}/{r['jobs']}",
+        f"- 1-minute load average when the run started: {r.get('load_before', 0):.1f} on 2 cores "
+        "(figures above ~1 are inflated by other work on the machine)", ""])
 
 
 if __name__ == "__main__":
