@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/server_commands.h"
+#include "gateway/gateway_main.h"
 
 namespace skiff::cli {
 namespace {
@@ -42,6 +43,10 @@ void AddSelectorFlags(CLI::App* sub, std::string& selector, bool& all_namespaces
 }
 
 int Main(int argc, char** argv) {
+  // `skiff gateway ...` is the standalone gateway (its own flags: see docs/gateway.md).
+  if (argc >= 2 && std::string(argv[1]) == "gateway") {
+    return gateway::GatewayMain(argc - 1, argv + 1);
+  }
   CLI::App app{
       "skiff: a Kubernetes-native MLOps control plane.\n"
       "`skiff up` runs it locally; the other commands mirror kubectl."};
@@ -69,6 +74,9 @@ int Main(int argc, char** argv) {
                "Run pods on the host network without namespaces or cgroups");
   up->add_option("--kueue-config", f.up.kueue_config,
                  "Kueue Configuration YAML (config.kueue.x-k8s.io) for the Kueue controllers");
+  up->add_option("--gateway-listen", f.up.gateway_listen,
+                 "HOST:PORT of the inference gateway; empty = no gateway")
+      ->capture_default_str();
 
   CLI::App* node = app.add_subcommand("node", "Run the local node agent against an API server");
   node->add_option("--kubeconfig", f.node.kubeconfig, "Path to the kubeconfig file");

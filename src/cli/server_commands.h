@@ -22,6 +22,8 @@ struct UpOptions {
   // Kueue Configuration YAML stored as kueue-system/kueue-manager-config before the
   // controllers start (as installing Kueue with a config does).
   std::string kueue_config;
+  // The data-plane gateway (DESIGN.md §6; InferenceService routing programs it); "" = off.
+  std::string gateway_listen = "127.0.0.1:8080";
 };
 
 struct NodeOptions {

@@ -16,7 +16,9 @@
 #include "cli/server_commands.h"
 #include "client/client.h"
 #include "client/kubeconfig.h"
+#include "base/metrics.h"
 #include "controllers/kueue/config.h"
+#include "gateway/gateway.h"
 #include "controllers/runtime/controller.h"
 #include "servicenet/service_network.h"
 
@@ -151,12 +153,34 @@ int RunUp(const UpOptions& options) {
     }
     agent = std::move(*a);
   }
+  // The inference gateway (:8080 by default): a busy port degrades, it does not stop `skiff up`.
+  std::unique_ptr<gateway::Gateway> gw;
+  int gw_metrics = 0;
+  if (!options.gateway_listen.empty()) {
+    gateway::GatewayOptions go;
+    go.listen = options.gateway_listen;
+    go.workers = 1;
+    auto g = gateway::Gateway::Start(go);
+    if (g.ok()) {
+      gw = std::move(*g);
+      gateway::Gateway* raw = gw.get();
+      gw_metrics = metrics::Register([raw](std::string& out) { out += raw->RenderMetrics(); });
+      spdlog::info("component=gateway listening http={} (no routes until InferenceServices exist)",
+                   options.gateway_listen);
+    } else {
+      spdlog::warn("component=gateway degraded: {} (use --gateway-listen)", g.status().ToString());
+    }
+  }
   std::cerr << "skiff is up: " << (*server)->url() << "\n"
             << "  kubeconfig: " << (*server)->kubeconfig_path() << "\n"
             << "  try: KUBECONFIG=" << (*server)->kubeconfig_path() << " kubectl get namespaces\n";
   int sig = WaitForTermination(set);
   spdlog::info("component=skiff received signal {}, shutting down", sig);
   // Pods keep running: the next `skiff up` on this data dir re-adopts them.
+  if (gw) {
+    metrics::Unregister(gw_metrics);
+    gw->Stop();
+  }
   if (agent) agent->Stop();
   if (net) net->Stop();
   if (manager) manager->Stop();
