@@ -51,6 +51,11 @@ $K get inferenceservices -n ml-prod
 $K get scaledobjects,servicemonitors -n ml-prod
 $K get applications -n argocd
 
+step "queue: the TrainJob's kueue.x-k8s.io/queue-name label handed it to Kueue; gpu-cluster-queue admitted it"
+$K get clusterqueues,localqueues -A
+$K get workloads -n ml-prod
+"$SKIFF" queue status
+
 step "train: the seed TrainJob became a JobSet of 2 nodes x 2 (simulated) GPUs; its ranks rendezvous over DNS"
 $K get clustertrainingruntimes
 $K wait --for=condition=Complete trainjob/fraud-model-train -n ml-prod --timeout=180s
@@ -141,4 +146,4 @@ $K delete job shards --wait=true
 $K wait --for=delete pod -l app=web --timeout=60s 2>/dev/null || true
 $K get pods
 
-step "done (queueing and serving controllers arrive with the next issues)"
+step "done (InferenceService serving, canary and autoscaling arrive with the next issue; the gateway already listens on 127.0.0.1:8080)"
