@@ -216,11 +216,52 @@ std::vector<StatusCause> ValidateBuiltin(const api::KindInfo& kind, const Json& 
   if (Is(kind, "", "Pod")) {
     if (required(obj, "spec", "spec")) check_pod_spec(obj["spec"], "spec");
     if (old && old->contains("spec") && obj.contains("spec")) {
-      // Pod spec is immutable except images, activeDeadlineSeconds and tolerations additions.
+      // Pod spec is immutable except images, activeDeadlineSeconds and tolerations additions;
+      // scheduling gates may only be removed, and while the old pod is still gated its
+      // nodeSelector may gain entries (kube 1.27+: how Kueue places a pod before ungating it).
       Json a = (*old)["spec"], b = obj["spec"];
+      auto gate_names = [](const Json& spec) {
+        std::set<std::string> out;
+        if (spec.contains("schedulingGates") && spec["schedulingGates"].is_array()) {
+          for (const Json& g : spec["schedulingGates"]) {
+            if (g.is_object()) out.insert(g.value("name", ""));
+          }
+        }
+        return out;
+      };
+      std::set<std::string> old_gates = gate_names(a);
+      if (b.contains("schedulingGates") && b["schedulingGates"].is_array()) {
+        const Json& gates = b["schedulingGates"];
+        for (size_t i = 0; i < gates.size(); ++i) {
+          std::string g = gates[i].is_object() ? gates[i].value("name", "") : "";
+          if (old_gates.count(g)) continue;
+          causes.push_back({"FieldValueForbidden",
+                            "Forbidden: only deletion is allowed, but found new scheduling gate '" +
+                                g + "'",
+                            "spec.schedulingGates[" + std::to_string(i) + "].name"});
+        }
+      }
+      if (!old_gates.empty()) {
+        Json old_sel = a.value("nodeSelector", Json::object());
+        Json new_sel = b.value("nodeSelector", Json::object());
+        bool additions_only = old_sel.is_object() && new_sel.is_object();
+        for (auto it = old_sel.begin(); additions_only && it != old_sel.end(); ++it) {
+          additions_only = new_sel.contains(it.key()) && new_sel[it.key()] == *it;
+        }
+        if (!additions_only) {
+          causes.push_back({"FieldValueInvalid",
+                            "Invalid value: " + new_sel.dump() +
+                                ": only additions to spec.nodeSelector are allowed (no mutations "
+                                "or deletions)",
+                            "spec.nodeSelector"});
+        }
+        a.erase("nodeSelector");
+        b.erase("nodeSelector");
+      }
       for (Json* s : {&a, &b}) {
         s->erase("activeDeadlineSeconds");
         s->erase("tolerations");
+        s->erase("schedulingGates");
         for (const char* list : {"containers", "initContainers"}) {
           if (s->contains(list) && (*s)[list].is_array()) {
             for (auto& c : (*s)[list]) {

@@ -1,5 +1,6 @@
 // Kueue's mutating webhooks, in the write path: a job labelled kueue.x-k8s.io/queue-name is
-// created suspended so that it starts only when its Workload is admitted.
+// created suspended (a plain Pod: scheduling-gated) so that it starts only when its Workload is
+// admitted.
 #include "apiserver/kueue_admission.h"
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,8 @@ namespace skiff::apiserver {
 namespace {
 
 constexpr char kQueueLabel[] = "kueue.x-k8s.io/queue-name";
+constexpr char kAdmissionGate[] = "kueue.x-k8s.io/admission";
+constexpr char kManagedLabel[] = "kueue.x-k8s.io/managed";
 
 bool HasControllerOwner(const Json& meta) {
   if (!meta.contains("ownerReferences") || !meta["ownerReferences"].is_array()) return false;
@@ -29,6 +32,18 @@ void SuspendQueuedJob(const api::KindInfo& kind, Json& obj) {
   if (HasControllerOwner(meta)) return;
   if (!obj.contains("spec") || !obj["spec"].is_object()) return;
   Json& spec = obj["spec"];
+  if (kind.group.empty() && kind.kind == "Pod") {
+    // Pods cannot be suspended: upstream's pod webhook gates them instead and marks them
+    // managed; the pod-group reconciler lifts the gate on admission.
+    obj["metadata"]["labels"][kManagedLabel] = "true";
+    Json& gates = spec["schedulingGates"];
+    if (!gates.is_array()) gates = Json::array();
+    for (const Json& g : gates) {
+      if (g.is_object() && g.value("name", "") == kAdmissionGate) return;
+    }
+    gates.push_back({{"name", kAdmissionGate}});
+    return;
+  }
   if ((kind.group == "batch" && kind.kind == "Job") ||
       (kind.group == "jobset.x-k8s.io" && kind.kind == "JobSet") ||
       (kind.group == "trainer.kubeflow.org" && kind.kind == "TrainJob")) {

@@ -422,3 +422,145 @@ class ConfiguredKueueTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def group_pod(name, group, total, queue, gpus, release_dir):
+    """A plain pod of pod group `group` (or a single pod when group is None) holding `gpus`
+    GPUs until the test creates <release_dir>/<name>."""
+    labels = {"kueue.x-k8s.io/queue-name": queue}
+    annotations = {}
+    if group:
+        labels["kueue.x-k8s.io/pod-group-name"] = group
+        annotations["kueue.x-k8s.io/pod-group-total-count"] = str(total)
+    script = f"while [ ! -e {release_dir}/{name} ]; do sleep 0.1; done"
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "labels": labels, "annotations": annotations},
+            "spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 1,
+                     "containers": [{"name": "c", "image": "busybox",
+                                     "command": ["/bin/sh", "-c", script],
+                                     "resources": {"limits": {"nvidia.com/gpu": gpus}}}]}}
+
+
+class PodGroupTest(unittest.TestCase):
+    """Plain pods under Kueue: gated by the webhook, one Workload per single pod or per complete
+    group (gang), ungated with the flavor's nodeSelector on admission."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Skiff(args=["--simulate-gpus", "8"]).start()
+        cls.release = tempfile.mkdtemp(prefix="skiff-kueue-pods-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.cleanup()
+        shutil.rmtree(cls.release, ignore_errors=True)
+
+    def setUp(self):
+        # The flavor's label is one every node has, so that admission's nodeSelector is visible
+        # on the pods yet still schedulable.
+        self.apply(flavor("default-flavor", {"kubernetes.io/os": "linux"}),
+                   cluster_queue("cq", 4), local_queue("lq", "cq"))
+
+    def tearDown(self):
+        for name in os.listdir(self.release):
+            os.remove(os.path.join(self.release, name))
+        self.s.kubectl("delete", "pods", "--all", "-A", "--wait=false", "--grace-period=1",
+                       check=False)
+        wait_for(lambda: not self.s.kubectl("get", "pods", "-A", "-o", "name",
+                                            check=False).stdout.strip(),
+                 timeout=90, interval=0.2, what="pods of the previous test to be gone")
+        self.s.kubectl("delete", "workloads.kueue.x-k8s.io", "--all", "-A", "--wait=false",
+                       check=False)
+        self.s.kubectl("delete", "localqueues.kueue.x-k8s.io", "--all", "-A", check=False)
+        self.s.kubectl("delete", "clusterqueues.kueue.x-k8s.io,resourceflavors.kueue.x-k8s.io",
+                       "--all", check=False)
+
+    def apply(self, *objs):
+        self.s.kubectl("apply", "-f", "-", input=json.dumps(
+            {"apiVersion": "v1", "kind": "List", "items": list(objs)}))
+
+    def pod(self, name):
+        r = self.s.kubectl("get", "pod", name, "-o", "json", check=False)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+    def workload(self, name):
+        r = self.s.kubectl("get", "workloads.kueue.x-k8s.io", name, "-o", "json", check=False)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+    def running(self, *names):
+        return all((self.pod(n) or {}).get("status", {}).get("phase") == "Running"
+                   for n in names)
+
+    cond = staticmethod(KueueTest.cond)
+
+    def release_pods(self, *names):
+        for n in names:
+            open(os.path.join(self.release, n), "w").close()
+
+    def test_group_is_gang_admitted_and_second_group_waits_gated(self):
+        self.apply(group_pod("g1-a", "g1", 2, "lq", 2, self.release))
+        # One of two pods: no Workload yet, the pod stays gated.
+        wait_for(lambda: self.cond(self.pod("g1-a"), "PodScheduled"), timeout=30,
+                 what="the first pod evaluated by the scheduler")
+        p = self.pod("g1-a")
+        self.assertEqual(p["spec"]["schedulingGates"], [{"name": "kueue.x-k8s.io/admission"}])
+        self.assertEqual(p["metadata"]["labels"]["kueue.x-k8s.io/managed"], "true")
+        self.assertEqual(self.cond(p, "PodScheduled")["reason"], "SchedulingGated")
+        self.assertIsNone(self.workload("g1"))
+
+        self.apply(group_pod("g1-b", "g1", 2, "lq", 2, self.release))
+        wait_for(lambda: self.running("g1-a", "g1-b"), timeout=60, what="group g1 running")
+        wl = self.workload("g1")
+        self.assertEqual(self.cond(wl, "Admitted")["status"], "True")
+        self.assertEqual([ps["count"] for ps in wl["spec"]["podSets"]], [2])
+        self.assertEqual(sorted(o["name"] for o in wl["metadata"]["ownerReferences"]),
+                         ["g1-a", "g1-b"])
+        p = self.pod("g1-a")
+        self.assertNotIn("schedulingGates", p["spec"])
+        self.assertEqual(p["spec"]["nodeSelector"], {"kubernetes.io/os": "linux"})
+
+        self.apply(group_pod("g2-a", "g2", 2, "lq", 2, self.release),
+                   group_pod("g2-b", "g2", 2, "lq", 2, self.release))
+        wait_for(lambda: self.cond(self.workload("g2"), "QuotaReserved"), timeout=30,
+                 what="group g2's workload evaluated")
+        wl2 = self.workload("g2")
+        self.assertEqual(self.cond(wl2, "QuotaReserved")["status"], "False")
+        self.assertIn("insufficient unused quota for nvidia.com/gpu in flavor default-flavor",
+                      self.cond(wl2, "QuotaReserved")["message"])
+        for n in ("g2-a", "g2-b"):
+            wait_for(lambda: self.cond(self.pod(n), "PodScheduled"), timeout=30,
+                     what=f"{n} evaluated by the scheduler")
+            p = self.pod(n)
+            self.assertNotIn("nodeName", p["spec"])
+            c = self.cond(p, "PodScheduled")
+            self.assertEqual((c["status"], c["reason"], c["message"]),
+                             ("False", "SchedulingGated",
+                              "Scheduling is blocked due to non-empty scheduling gates"))
+
+        self.release_pods("g1-a", "g1-b")
+        wait_for(lambda: (self.cond(self.workload("g1"), "Finished") or {}).get("status")
+                 == "True", timeout=60, what="group g1 finished")
+        self.assertEqual(self.cond(self.workload("g1"), "Finished")["reason"], "Succeeded")
+        wait_for(lambda: self.running("g2-a", "g2-b"), timeout=60, what="group g2 running")
+        self.assertEqual(self.cond(self.workload("g2"), "Admitted")["status"], "True")
+
+    def test_single_pod_is_gated_then_runs(self):
+        out = self.s.kubectl("create", "-o", "json", "-f", "-", input=json.dumps(
+            group_pod("solo", None, 1, "lq", 1, self.release))).stdout
+        created = json.loads(out)
+        self.assertEqual(created["spec"]["schedulingGates"],
+                         [{"name": "kueue.x-k8s.io/admission"}])
+        wait_for(lambda: self.running("solo"), timeout=60, what="the single pod running")
+        p = self.pod("solo")
+        wls = json.loads(self.s.kubectl("get", "workloads.kueue.x-k8s.io", "-o",
+                                        "json").stdout)["items"]
+        mine = [w for w in wls
+                if any(o["uid"] == p["metadata"]["uid"] and o.get("controller")
+                       for o in w["metadata"].get("ownerReferences", []))]
+        self.assertEqual(len(mine), 1)
+        self.assertRegex(mine[0]["metadata"]["name"], r"^pod-solo-[0-9a-f]{5}$")
+        self.assertEqual(self.cond(mine[0], "Admitted")["status"], "True")
+        self.release_pods("solo")
+        wait_for(lambda: (self.cond(self.workload(mine[0]["metadata"]["name"]), "Finished")
+                          or {}).get("status") == "True", timeout=60,
+                 what="the single pod's workload finished")

@@ -10,6 +10,7 @@
 #include "controllers/kueue/config.h"
 #include "controllers/kueue/jobs.h"
 #include "controllers/kueue/kueue_controller.h"
+#include "controllers/kueue/pod_groups.h"
 #include "controllers/runtime/conditions.h"
 #include "controllers/runtime/controller.h"
 #include "controllers/runtime/events.h"
@@ -318,7 +319,7 @@ Status RegisterJobIntegrations(Manager* mgr, const KueueConfig& config) {
       SKIFF_RETURN_IF_ERROR(c->Owns("jobset.x-k8s.io/v1alpha2", "JobSet", "TrainJob"));
     }
   }
-  return Status::Ok();
+  return RegisterPodGroups(mgr, config);  // plain pods and pod groups (pod_groups.cc)
 }
 
 }  // namespace skiff::controllers::kueue

@@ -208,6 +208,12 @@ class SchedulerReconciler : public Reconciler {
     }
     std::string scheduler = p["spec"].value("schedulerName", "default-scheduler");
     if (scheduler != "default-scheduler") return Result{};
+    if (p["spec"].contains("schedulingGates") && p["spec"]["schedulingGates"].is_array() &&
+        !p["spec"]["schedulingGates"].empty()) {
+      // Gated (kube's SchedulingGates PreEnqueue): not considered until every gate is removed;
+      // that removal is a pod update, which enqueues the pod again.
+      return MarkGated(p, req);
+    }
 
     // What is already placed on each node: bound active pods plus our own recent bindings the
     // cache has not caught up with.
@@ -305,6 +311,34 @@ class SchedulerReconciler : public Reconciler {
   }
 
  private:
+  StatusOr<Result> MarkGated(const Json& p, const Request& req) {
+    static constexpr char kMessage[] = "Scheduling is blocked due to non-empty scheduling gates";
+    const Json* cond = p.contains("status") && p["status"].contains("conditions")
+                           ? FindCondition(p["status"]["conditions"], "PodScheduled")
+                           : nullptr;
+    if (cond && cond->value("reason", "") == "SchedulingGated" &&
+        cond->value("status", "") == "False") {
+      return Result{};
+    }
+    auto pod_r = mgr_->client().discovery().ResolveKind("v1", "Pod");
+    SKIFF_RETURN_IF_ERROR(pod_r.status());
+    Json patch = {{"status",
+                   {{"conditions",
+                     Json::array({{{"type", "PodScheduled"},
+                                   {"status", "False"},
+                                   {"reason", "SchedulingGated"},
+                                   {"message", kMessage},
+                                   {"lastProbeTime", nullptr},
+                                   {"lastTransitionTime", NowRfc3339()}}})}}}};
+    client::PatchOptions po;
+    po.type = client::PatchType::kStrategic;
+    po.subresource = "status";
+    po.field_manager = "default-scheduler";
+    auto r = mgr_->client().Patch(*pod_r, req.ns, req.name, DumpJson(patch), po);
+    if (!r.ok() && r.status().code() != StatusCode::kNotFound) return r.status();
+    return Result{};
+  }
+
   Manager* mgr_;
   client::Informer* pods_;
   client::Informer* nodes_;
