@@ -239,6 +239,23 @@ class KueueTest(unittest.TestCase):
         self.assertEqual(self.cond(low, "Preempted")["reason"], "InClusterQueue")
         self.assertEqual(self.workload_of("urgent")["spec"]["priority"], 1000)
 
+    def test_stop_policy_hold_and_drain_evicts(self):
+        self.apply(flavor("default-flavor"), cluster_queue("cq", 8), local_queue("lq", "cq"))
+        self.apply(gpu_job("running", "lq", 2, self.release))
+        wait_for(lambda: self.running_pods("running"), timeout=30, what="job running")
+        self.s.kubectl("patch", "clusterqueue", "cq", "--type=merge", "-p",
+                       '{"spec":{"stopPolicy":"HoldAndDrain"}}')
+        wait_for(lambda: (self.cond(self.workload_of("running"), "Evicted") or {})
+                 .get("reason") == "ClusterQueueStopped", timeout=30, what="drained")
+        wait_for(lambda: self.get("job", "running")["spec"].get("suspend") is True, timeout=30,
+                 what="the job suspended")
+        self.apply(gpu_job("held", "lq", 1, self.release))
+        wait_for(lambda: self.cond(self.workload_of("held"), "QuotaReserved"), timeout=30,
+                 what="the new workload evaluated")
+        self.assertFalse(self.admitted("held"))
+        active = self.cond(self.get("clusterqueue", "cq"), "Active")
+        self.assertEqual((active["status"], active["reason"]), ("False", "Stopped"))
+
     def test_bad_input(self):
         self.apply(cluster_queue("no-flavor", 4, flavor_name="missing-flavor"),
                    local_queue("to-nowhere", "no-such-cq"))

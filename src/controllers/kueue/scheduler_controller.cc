@@ -259,6 +259,7 @@ class SchedulerReconciler final : public Reconciler {
     std::string now = NowRfc3339();
     ParallelFor(r.admissions.size(), [&](size_t i) { ApplyAdmission(r.admissions[i], now); });
     ParallelFor(r.preemptions.size(), [&](size_t i) { ApplyPreemption(r.preemptions[i], now); });
+    DrainStoppedQueues(now);
     auto t_admit = std::chrono::steady_clock::now();
     std::vector<std::pair<client::ObjectPtr, const core::PendingWorkload*>> evaluated;
     std::map<std::string, std::array<int64_t, 3>> lq_counts;  // pending, reserving, admitted
@@ -532,6 +533,41 @@ class SchedulerReconciler final : public Reconciler {
       }
       metrics_.Preempted(p.victim_cluster_queue, preemptor_cq, core::PreemptionReasonName(p.reason));
       events_->Event(*wl, "Normal", "Preempted", p.message);
+    }
+  }
+
+  // stopPolicy HoldAndDrain: besides admitting nothing (the core's Hold), evict what the
+  // ClusterQueue has admitted (Evicted reason ClusterQueueStopped), as upstream.
+  void DrainStoppedQueues(const std::string& now) {
+    std::set<std::string> draining;
+    for (const client::ObjectPtr& cq : cqs_->List()) {
+      if (StringField(Field(*cq, "spec"), "stopPolicy") == "HoldAndDrain") {
+        draining.insert(MetaString(*cq, "name"));
+      }
+    }
+    if (draining.empty()) return;
+    for (const client::ObjectPtr& wl : workloads_->List()) {
+      const Json& st = Field(*wl, "status");
+      const Json& conds = Field(st, "conditions");
+      if (!draining.count(StringField(Field(st, "admission"), "clusterQueue")) ||
+          IsConditionTrue(conds, "Evicted") || IsConditionTrue(conds, "Finished")) {
+        continue;
+      }
+      Json status = st;
+      std::string msg = "The ClusterQueue is stopped";
+      SetCondition(&status["conditions"], {"Evicted", "True", "ClusterQueueStopped", msg}, now);
+      if (!GetControllerOf(*wl)) {
+        status.erase("admission");
+        SetCondition(&status["conditions"], {"QuotaReserved", "False", "Pending", msg}, now);
+        SetCondition(&status["conditions"],
+                     {"Admitted", "False", "NoReservation", "The workload has no reservation"},
+                     now);
+      }
+      if (WriteWorkloadStatus(*wl, std::move(status)).ok()) {
+        metrics_.Preempted(StringField(Field(st, "admission"), "clusterQueue"), "",
+                           "ClusterQueueStopped");
+        events_->Event(*wl, "Normal", "EvictedDueToClusterQueueStopped", msg);
+      }
     }
   }
 
