@@ -12,7 +12,7 @@ LOG=$DATA/skiff-up.log
 cleanup() {
   if [ -n "${PID:-}" ] && kill -0 "$PID" 2>/dev/null; then
     # Pods outlive `skiff up` by design (a restart re-adopts them): remove them first.
-    ${K:-kubectl} delete trainjob --all -A --wait=true --timeout=60s >/dev/null 2>&1 || true
+    ${K:-kubectl} delete trainjob,inferenceservice --all -A --wait=true --timeout=60s >/dev/null 2>&1 || true
     ${K:-kubectl} delete deployment,job,jobset,pod --all -A --wait=true --timeout=60s >/dev/null 2>&1 || true
     kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
   fi
@@ -68,6 +68,18 @@ $K get trainjob fraud-model-train -n ml-prod -o jsonpath='{.metadata.annotations
 
 step "train from Python: the seed notebook flow (TrainerClient + CustomTrainer, CPU/gloo train_func)"
 PYTHONPATH="$REPO/python" /usr/bin/python3 "$REPO/scripts/demo_train.py"
+
+step "serve: the seed InferenceService with its gs:// model swapped for a local file:// one (no internet here)"
+$K get isvc fraud-detector -n ml-prod -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}{"\n"}' || true
+/usr/bin/python3 "$SEED/../../bench/make_models.py" "$DATA/models" >/dev/null
+sed "s|\"gs://kfserving-examples/models/sklearn/1.0/model\"|file://$DATA/models/sklearn-iris|" "$SEED/isvc-sklearn.yaml" | $K apply -f -
+$K wait --for=condition=Ready isvc/fraud-detector -n ml-prod --timeout=180s
+$K get isvc,deployment,service -n ml-prod
+IP=$($K get service fraud-detector-predictor -n ml-prod -o jsonpath='{.spec.clusterIP}')
+echo "POST http://$IP/v1/models/fraud-detector:predict (KServe V1, 3 iris rows):"
+curl -s -X POST "http://$IP/v1/models/fraud-detector:predict" -H 'Content-Type: application/json' \
+  -d '{"instances": [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3], [7.7, 3.0, 6.1, 2.3]]}'
+echo
 
 step "re-apply is idempotent; a change is a three-way merge patch"
 $K apply -f "$SEED/kueue.yaml"

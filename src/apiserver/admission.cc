@@ -7,6 +7,7 @@
 #include "api/schema.h"
 #include "api/yaml.h"
 #include "apiserver/errors.h"
+#include "apiserver/kserve_admission.h"
 #include "apiserver/kueue_admission.h"
 #include "apiserver/trainer_admission.h"
 
@@ -90,6 +91,10 @@ Status Admit(Context& ctx, const AdmissionRequest& req, Json& obj,
   }
   if (IsTrainJob(kind) && req.subresource.empty()) {
     auto more = ValidateTrainJob(*ctx.store, obj, req.old_object);
+    causes.insert(causes.end(), more.begin(), more.end());
+  }
+  if (IsInferenceService(kind) && req.subresource.empty()) {
+    auto more = ValidateInferenceService(obj, req.old_object);
     causes.insert(causes.end(), more.begin(), more.end());
   }
   if (!causes.empty()) return InvalidError(kind, name, std::move(causes));

@@ -7,6 +7,7 @@
 
 #include "controllers/deployment/deployment.h"
 #include "controllers/endpoints/controller.h"
+#include "controllers/inferenceservice/isvc_controller.h"
 #include "controllers/job/job_controller.h"
 #include "controllers/kueue/kueue_controller.h"
 #include "controllers/pytorchjob/pytorchjob_controller.h"
@@ -30,6 +31,7 @@ const std::vector<std::pair<std::string, RegisterFn>>& All() {
       {"jobset", controllers::jobset::Register},
       {"trainjob", controllers::trainjob::Register},
       {"pytorchjob", controllers::pytorchjob::Register},
+      {"inferenceservice", controllers::inferenceservice::Register},
       {"kueue", controllers::kueue::Register},
   };
   return *all;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -136,8 +137,21 @@ StatusOr<std::unique_ptr<NodeAgent>> NodeAgent::Create(client::Client* client,
   NodeObjectInput probe_input{.name = options.node_name, .extra_capacity = options.extra_capacity};
   SKIFF_RETURN_IF_ERROR(BuildNodeObject(probe_input).status());
   std::string bin_dir = options.skiff_bin_dir.empty() ? SelfDir() : options.skiff_bin_dir;
+  // In a build tree the model servers (skiff-serve-<format>) sit in src/runtimes/<format>/
+  // beside src/cli/: search there too, so skiff/serve-<format> images resolve.
+  std::vector<std::string> bin_dirs = {bin_dir};
+  {
+    std::error_code ec;
+    std::vector<std::string> runtime_dirs;
+    for (fs::directory_iterator it(bin_dir + "/../runtimes", ec), end; !ec && it != end;
+         it.increment(ec)) {
+      if (it->is_directory(ec)) runtime_dirs.push_back(it->path().lexically_normal().string());
+    }
+    std::sort(runtime_dirs.begin(), runtime_dirs.end());
+    bin_dirs.insert(bin_dirs.end(), runtime_dirs.begin(), runtime_dirs.end());
+  }
   ImageMapOptions image_options{.mapping_file = options.image_map_file,
-                                .skiff_bin_dirs = {bin_dir},
+                                .skiff_bin_dirs = bin_dirs,
                                 .skiff_binary = bin_dir + "/skiff",
                                 .torchrun = bin_dir + "/skiff-torchrun",
                                 .container_bin_dir = bin_dir + "/container-bin"};

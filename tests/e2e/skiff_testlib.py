@@ -86,7 +86,8 @@ class Skiff:
             # No kubelet to finish graceful deletion: the test owns any agent it started.
             return
         # Owners first, or their controllers recreate what the next line deletes.
-        self.kubectl("delete", "trainjobs.trainer.kubeflow.org,pytorchjobs.kubeflow.org", "--all",
+        self.kubectl("delete", "trainjobs.trainer.kubeflow.org,pytorchjobs.kubeflow.org,"
+                     "inferenceservices.serving.kserve.io", "--all",
                      "-A", "--wait=false", check=False, timeout=60)
         self.kubectl("delete", "deployments,replicasets,jobs,pods", "--all", "-A",
                      "--wait=false", check=False, timeout=60)

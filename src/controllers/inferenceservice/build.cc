@@ -1,0 +1,530 @@
+// InferenceService rendering: legacy predictor conversion, upstream's runtime selection order,
+// Go-template placeholders, runtime/model container merge (args appended, env/ports/mounts by
+// key, resources per quantity), the storage initializer and the PVC mount.
+#include "controllers/inferenceservice/build.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "controllers/runtime/conditions.h"
+#include "controllers/runtime/json_fields.h"
+
+namespace skiff::controllers::inferenceservice {
+namespace {
+
+// Legacy predictor fields and the model format the defaulting webhook gives them.
+const std::vector<std::pair<const char*, const char*>>& LegacyFrameworks() {
+  static const std::vector<std::pair<const char*, const char*>> kFrameworks = {
+      {"sklearn", "sklearn"},         {"xgboost", "xgboost"},
+      {"tensorflow", "tensorflow"},   {"pytorch", "pytorch"},
+      {"triton", "triton"},           {"onnx", "onnx"},
+      {"huggingface", "huggingface"}, {"pmml", "pmml"},
+      {"lightgbm", "lightgbm"},       {"paddle", "paddle"}};
+  return kFrameworks;
+}
+
+// Predictor keys that are not PodSpec fields (ComponentExtensionSpec and the implementations).
+const std::set<std::string>& NonPodKeys() {
+  static const std::set<std::string> kKeys = {"minReplicas",
+                                              "maxReplicas",
+                                              "scaleTarget",
+                                              "scaleMetric",
+                                              "scaleMetricType",
+                                              "autoScaling",
+                                              "containerConcurrency",
+                                              "timeout",
+                                              "canaryTrafficPercent",
+                                              "batcher",
+                                              "logger",
+                                              "labels",
+                                              "annotations",
+                                              "deploymentStrategy",
+                                              "storageUris",
+                                              "name",
+                                              "storageContainerName",
+                                              "workerSpec",
+                                              "model",
+                                              "sklearn",
+                                              "xgboost",
+                                              "tensorflow",
+                                              "pytorch",
+                                              "triton",
+                                              "onnx",
+                                              "huggingface",
+                                              "pmml",
+                                              "lightgbm",
+                                              "paddle"};
+  return kKeys;
+}
+
+// Model fields that are not container fields.
+const std::set<std::string>& ModelOnlyKeys() {
+  static const std::set<std::string> kKeys = {"modelFormat", "runtime",         "storageUri",
+                                              "storage",     "protocolVersion", "runtimeVersion",
+                                              "confidential"};
+  return kKeys;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+int ProtocolRank(const std::string& p) {
+  if (p == "v1") return 0;
+  if (p == "v2") return 1;
+  if (p == "grpc-v1") return 2;
+  if (p == "grpc-v2") return 3;
+  return 4;
+}
+
+int LowestProtocol(const Json& spec) {
+  int best = 5;  // a runtime listing none sorts last
+  for (const Json& p : Field(spec, "protocolVersions")) {
+    if (p.is_string()) best = std::min(best, ProtocolRank(p.get<std::string>()));
+  }
+  return best;
+}
+
+bool SupportsProtocol(const Json& spec, const std::string& protocol) {
+  const Json& list = Field(spec, "protocolVersions");
+  if (!list.is_array() || list.empty()) return true;
+  for (const Json& p : list) {
+    if (p.is_string() && p.get<std::string>() == protocol) return true;
+  }
+  return false;
+}
+
+// The format entry of `spec` offering the model, or nullptr. Only autoSelect entries count
+// unless the runtime was named explicitly.
+const Json* MatchingFormat(const Json& spec, const ModelRequest& req, bool explicit_name) {
+  for (const Json& f : Field(spec, "supportedModelFormats")) {
+    if (!explicit_name && Field(f, "autoSelect") != true) continue;
+    if (Lower(StringField(f, "name")) != Lower(req.format)) continue;
+    if (!req.version.empty() && StringField(f, "version") != req.version) continue;
+    return &f;
+  }
+  return nullptr;
+}
+
+int64_t Priority(const Json& spec, const ModelRequest& req) {
+  const Json* f = MatchingFormat(spec, req, false);
+  if (!f) return 0;
+  const Json& p = Field(*f, "priority");
+  return p.is_number_integer() ? p.get<int64_t>() : 0;  // unset sorts last
+}
+
+std::vector<const Json*> Ordered(const std::vector<Json>& runtimes, const ModelRequest& req) {
+  std::vector<const Json*> out;
+  for (const Json& r : runtimes) out.push_back(&r);
+  std::sort(out.begin(), out.end(), [](const Json* a, const Json* b) {
+    int pa = LowestProtocol(Field(*a, "spec")), pb = LowestProtocol(Field(*b, "spec"));
+    if (pa != pb) return pa < pb;
+    std::string ta = MetaString(*a, "creationTimestamp"), tb = MetaString(*b, "creationTimestamp");
+    if (ta != tb) return ta > tb;  // newer first
+    return MetaString(*a, "name") < MetaString(*b, "name");
+  });
+  std::stable_sort(out.begin(), out.end(), [&](const Json* a, const Json* b) {
+    return Priority(Field(*a, "spec"), req) > Priority(Field(*b, "spec"), req);
+  });
+  return out;
+}
+
+std::string DescribeModel(const ModelRequest& req) {
+  std::string s = "{" + req.format;
+  if (!req.version.empty()) s += " " + req.version;
+  return s + "} and protocol version " + req.protocol;
+}
+
+Json* FindNamed(Json& list, const std::string& key, const std::string& value) {
+  if (!list.is_array()) return nullptr;
+  for (Json& e : list) {
+    if (e.is_object() && e.contains(key) && e[key] == value) return &e;
+  }
+  return nullptr;
+}
+
+// Merges list `over` into `base` by the string/number field `key` (later entries replace).
+void MergeListBy(Json& base, const Json& over, const char* key) {
+  if (!base.is_array()) base = Json::array();
+  for (const Json& e : over) {
+    bool replaced = false;
+    if (e.is_object() && e.contains(key)) {
+      for (Json& b : base) {
+        if (b.is_object() && b.contains(key) && b[key] == e[key]) {
+          b = e;
+          replaced = true;
+          break;
+        }
+      }
+    }
+    if (!replaced) base.push_back(e);
+  }
+}
+
+// Upstream merges the predictor's container onto the runtime's with a strategic merge patch and
+// then appends the predictor's args to the runtime's.
+void MergeContainer(Json& base, const Json& over) {
+  if (!over.is_object()) return;
+  for (auto it = over.begin(); it != over.end(); ++it) {
+    const std::string& k = it.key();
+    if (ModelOnlyKeys().count(k) || k == "name" || it->is_null()) continue;
+    if (k == "args" && it->is_array()) {
+      Json& args = base["args"];
+      if (!args.is_array()) args = Json::array();
+      for (const Json& a : *it) args.push_back(a);
+    } else if ((k == "env" || k == "envFrom") && it->is_array()) {
+      MergeListBy(base[k], *it, "name");
+    } else if (k == "volumeMounts" && it->is_array()) {
+      MergeListBy(base[k], *it, "mountPath");
+    } else if (k == "ports" && it->is_array()) {
+      MergeListBy(base[k], *it, "containerPort");
+    } else if (k == "resources" && it->is_object()) {
+      Json& res = base["resources"];
+      if (!res.is_object()) res = Json::object();
+      for (auto r = it->begin(); r != it->end(); ++r) {
+        if (r->is_object() && res[r.key()].is_object()) {
+          for (auto q = r->begin(); q != r->end(); ++q) res[r.key()][q.key()] = *q;
+        } else {
+          res[r.key()] = *r;
+        }
+      }
+    } else {
+      base[k] = *it;
+    }
+  }
+}
+
+void AddMount(Json& container, Json mount) {
+  Json& mounts = container["volumeMounts"];
+  if (!mounts.is_array()) mounts = Json::array();
+  if (FindNamed(mounts, "mountPath", mount["mountPath"].get<std::string>())) return;
+  mounts.push_back(std::move(mount));
+}
+
+std::string TemplateValue(const std::string& expr, const Json& meta, bool* ok) {
+  *ok = true;
+  if (expr == "Name") return StringField(meta, "name");
+  if (expr == "Namespace") return StringField(meta, "namespace");
+  for (const char* m : {"Annotations", "Labels"}) {
+    std::string prefix = std::string(m) + ".";
+    if (expr.rfind(prefix, 0) == 0) {
+      std::string key = Lower(m);
+      return StringField(Field(meta, key.c_str()), expr.substr(prefix.size()).c_str());
+    }
+  }
+  *ok = false;
+  return "";
+}
+
+constexpr char kStorageScript[] = R"py(
+import os, shutil, sys, tarfile, urllib.parse, urllib.request, zipfile
+uri, out = sys.argv[1], sys.argv[2]
+def fail(msg):
+    print(f"storage-initializer: {uri}: {msg}", file=sys.stderr, flush=True)
+    sys.exit(1)
+os.makedirs(out, exist_ok=True)
+def copy(src):
+    if os.path.isdir(src):
+        shutil.copytree(src, out, dirs_exist_ok=True)
+    elif os.path.isfile(src):
+        shutil.copy2(src, os.path.join(out, os.path.basename(src)))
+    else:
+        fail(f"{src} does not exist")
+def unpack(path):
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z: z.extractall(out)
+    elif path.endswith((".tar", ".tar.gz", ".tgz")):
+        with tarfile.open(path) as t: t.extractall(out)
+    else:
+        return
+    os.remove(path)
+u = urllib.parse.urlparse(uri)
+cloud = {"gs": "Google Cloud Storage", "s3": "Amazon S3", "hdfs": "HDFS", "webhdfs": "WebHDFS",
+         "hf": "the Hugging Face Hub", "modelscope": "ModelScope", "oci": "an OCI registry"}
+if uri.startswith("/"):
+    copy(uri)
+elif u.scheme == "file":
+    copy(uri[len("file://"):])
+elif u.scheme in ("http", "https") and u.netloc.endswith(".blob.core.windows.net"):
+    fail("Azure Blob Storage is not implemented by Skiff's storage initializer, and this host "
+         "cannot reach it; use file://, an absolute path, pvc://<claim>/<path> or http(s)://")
+elif u.scheme in ("http", "https"):
+    name = os.path.basename(u.path) or "model"
+    dest = os.path.join(out, name)
+    try:
+        with urllib.request.urlopen(uri, timeout=60) as r, open(dest, "wb") as f:
+            shutil.copyfileobj(r, f)
+    except Exception as e:
+        fail(f"download failed: {e}")
+    unpack(dest)
+elif u.scheme.split("+")[0] in cloud:
+    fail(f"the {u.scheme}:// scheme needs {cloud[u.scheme.split('+')[0]]}, which Skiff's storage "
+         "initializer does not implement yet (and this host cannot reach); use file://, an "
+         "absolute path, pvc://<claim>/<path> or http(s)://")
+else:
+    fail("unsupported storageUri scheme")
+n = sum(len(files) for _, _, files in os.walk(out))
+print(f"storage-initializer: {uri} -> {out} ({n} files)", flush=True)
+)py";
+
+}  // namespace
+
+std::string DeploymentMode(const Json& isvc) {
+  std::string v =
+      StringField(Field(Field(isvc, "metadata"), "annotations"), kDeploymentModeAnnotation);
+  if (v.empty() || v == "Standard" || v == "RawDeployment") return "Standard";
+  if (v == "Knative" || v == "Serverless") return "Knative";
+  return v;
+}
+
+Json NormalizePredictor(const Json& predictor) {
+  if (!predictor.is_object()) return Json::object();
+  Json out = predictor;
+  for (const auto& [field, format] : LegacyFrameworks()) {
+    if (!Field(out, field).is_object() || Field(out, "model").is_object()) continue;
+    Json model = out[field];
+    model["modelFormat"] = {{"name", format}};
+    out.erase(field);
+    out["model"] = std::move(model);
+    break;
+  }
+  return out;
+}
+
+ModelRequest ModelRequestOf(const Json& predictor) {
+  const Json& model = Field(predictor, "model");
+  ModelRequest r;
+  r.format = StringField(Field(model, "modelFormat"), "name");
+  r.version = StringField(Field(model, "modelFormat"), "version");
+  r.protocol = StringField(model, "protocolVersion", "v1");
+  r.runtime = StringField(model, "runtime");
+  std::string f = Lower(r.format);
+  if (f == "triton" || f == "vllm") r.protocol = "v2";  // upstream forces v2 for these
+  return r;
+}
+
+RuntimeChoice SelectRuntime(const ModelRequest& req, const std::vector<Json>& namespaced,
+                            const std::vector<Json>& cluster) {
+  RuntimeChoice out;
+  if (!req.runtime.empty()) {
+    for (const Json& r : namespaced) {
+      if (MetaString(r, "name") == req.runtime) out.runtime = &r;
+    }
+    if (!out.runtime) {
+      for (const Json& r : cluster) {
+        if (MetaString(r, "name") == req.runtime) {
+          out.runtime = &r;
+          out.cluster = true;
+        }
+      }
+    }
+    if (!out.runtime) {
+      out.reason = "RuntimeNotRecognized";
+      out.message = "Waiting for runtime to become available";
+      out.condition_message =
+          "No ServingRuntimes or ClusterServingRuntimes with the name: " + req.runtime;
+      return out;
+    }
+    const Json& spec = Field(*out.runtime, "spec");
+    if (Field(spec, "disabled") == true) {
+      out.reason = "RuntimeDisabled";
+      out.message = "Specified runtime is disabled";
+    } else if (!MatchingFormat(spec, req, true)) {
+      out.reason = "InvalidPredictorSpec";
+      out.message = "Specified runtime does not support specified framework/version";
+    } else if (!SupportsProtocol(spec, req.protocol)) {
+      out.reason = "InvalidPredictorSpec";
+      out.message = "Specified runtime does not support specified protocol version";
+    }
+    if (!out.reason.empty()) {
+      out.condition_message = out.message + ": " + req.runtime;
+      out.runtime = nullptr;
+    }
+    return out;
+  }
+  for (bool is_cluster : {false, true}) {
+    for (const Json* r : Ordered(is_cluster ? cluster : namespaced, req)) {
+      const Json& spec = Field(*r, "spec");
+      if (Field(spec, "disabled") == true || Field(spec, "multiModel") == true) continue;
+      if (Field(spec, "workerSpec").is_object()) continue;  // multi-node runtimes need workerSpec
+      if (!SupportsProtocol(spec, req.protocol) || !MatchingFormat(spec, req, false)) continue;
+      out.runtime = r;
+      out.cluster = is_cluster;
+      return out;
+    }
+  }
+  out.reason = "NoSupportingRuntime";
+  out.message = "No runtime found to support specified framework/version";
+  out.condition_message =
+      "No runtime found to support predictor with model type: " + DescribeModel(req);
+  return out;
+}
+
+void ApplyTemplate(Json& doc, const Json& meta) {
+  if (doc.is_object() || doc.is_array()) {
+    for (Json& v : doc) ApplyTemplate(v, meta);
+    return;
+  }
+  if (!doc.is_string()) return;
+  const std::string& s = doc.get_ref<const std::string&>();
+  if (s.find("{{") == std::string::npos) return;
+  static const std::regex kPlaceholder(R"(\{\{\s*\.([A-Za-z][A-Za-z0-9_./-]*)\s*\}\})");
+  std::string out;
+  auto begin = std::sregex_iterator(s.begin(), s.end(), kPlaceholder);
+  size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    out += s.substr(last, it->position() - last);
+    bool ok = false;
+    std::string v = TemplateValue((*it)[1].str(), meta, &ok);
+    out += ok ? v : it->str();
+    last = it->position() + it->length();
+  }
+  out += s.substr(last);
+  doc = out;
+}
+
+const char* StorageInitializerScript() { return kStorageScript; }
+
+StatusOr<Rendered> RenderPredictor(const Json& isvc, const Json& runtime) {
+  const Json& meta = Field(isvc, "metadata");
+  std::string name = StringField(meta, "name");
+  std::string ns = StringField(meta, "namespace");
+  std::string component = name + "-predictor";
+  Json pred = NormalizePredictor(Field(Field(isvc, "spec"), "predictor"));
+  const Json& model = Field(pred, "model");
+
+  Json pod = Json::object();
+  for (auto it = pred.begin(); it != pred.end(); ++it) {
+    if (!NonPodKeys().count(it.key())) pod[it.key()] = *it;
+  }
+  Json user_containers = Field(pod, "containers").is_array() ? pod["containers"] : Json::array();
+  Json containers = Json::array();
+  std::string uri;
+  if (runtime.is_object()) {
+    const Json& rspec = Field(runtime, "spec");
+    containers = Field(rspec, "containers").is_array() ? rspec["containers"] : Json::array();
+    Json* kc = FindNamed(containers, "name", kKserveContainer);
+    if (!kc) {
+      return InvalidArgument("runtime " + MetaString(runtime, "name") + " has no container named " +
+                             kKserveContainer);
+    }
+    MergeContainer(*kc, model);
+    std::string rv = StringField(model, "runtimeVersion");
+    if (!rv.empty() && Field(model, "image").is_null()) {
+      std::string image = StringField(*kc, "image");
+      size_t slash = image.rfind('/'), colon = image.rfind(':');
+      if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+        image.resize(colon);
+      }
+      (*kc)["image"] = image + ":" + rv;
+    }
+    for (const Json& c : user_containers) {
+      if (StringField(c, "name") == kKserveContainer) {
+        MergeContainer(*kc, c);
+      } else {
+        containers.push_back(c);
+      }
+    }
+    for (const char* k : {"nodeSelector", "affinity", "tolerations", "imagePullSecrets", "hostIPC",
+                          "schedulerName"}) {
+      if (!Field(rspec, k).is_null() && Field(pod, k).is_null()) pod[k] = rspec[k];
+    }
+    if (Field(rspec, "volumes").is_array()) MergeListBy(pod["volumes"], rspec["volumes"], "name");
+    uri = StringField(model, "storageUri");
+  } else {
+    if (user_containers.empty()) {
+      return InvalidArgument("predictor has neither a model nor containers");
+    }
+    containers = user_containers;
+    Json* kc = FindNamed(containers, "name", kKserveContainer);
+    if (!kc) kc = &containers[0];
+    for (const Json& e : Field(*kc, "env")) {
+      if (StringField(e, "name") == "STORAGE_URI") uri = StringField(e, "value");
+    }
+  }
+  ApplyTemplate(containers, meta);
+  Json* kc = FindNamed(containers, "name", kKserveContainer);
+  if (!kc) kc = &containers[0];
+
+  bool read_only = StringField(Field(meta, "annotations"), "storage.kserve.io/readonly") != "false";
+  if (uri.rfind("pvc://", 0) == 0) {
+    // No copy: the claim is mounted where the server reads its model.
+    std::string rest = uri.substr(6);
+    size_t slash = rest.find('/');
+    std::string claim = rest.substr(0, slash);
+    std::string path = slash == std::string::npos ? "" : rest.substr(slash + 1);
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    MergeListBy(
+        pod["volumes"],
+        Json::array({{{"name", kPvcVolume},
+                      {"persistentVolumeClaim", {{"claimName", claim}, {"readOnly", read_only}}}}}),
+        "name");
+    Json mount = {{"name", kPvcVolume}, {"mountPath", kModelDir}, {"readOnly", read_only}};
+    if (!path.empty()) mount["subPath"] = path;
+    AddMount(*kc, std::move(mount));
+  } else if (!uri.empty()) {
+    MergeListBy(pod["volumes"],
+                Json::array({{{"name", kProvisionVolume}, {"emptyDir", Json::object()}}}), "name");
+    Json init = {
+        {"name", kStorageInitializer},
+        {"image", "kserve/storage-initializer:latest"},
+        {"command", Json::array({"/usr/bin/python3", "-c", kStorageScript})},
+        {"args", Json::array({uri, kModelDir})},
+        {"resources",
+         {{"requests", {{"cpu", "100m"}, {"memory", "100Mi"}}},
+          {"limits", {{"cpu", "1"}, {"memory", "1Gi"}}}}},
+        {"terminationMessagePolicy", "FallbackToLogsOnError"},
+        {"volumeMounts", Json::array({{{"name", kProvisionVolume}, {"mountPath", kModelDir}}})}};
+    Json& inits = pod["initContainers"];
+    if (!inits.is_array()) inits = Json::array();
+    if (!FindNamed(inits, "name", kStorageInitializer)) inits.push_back(std::move(init));
+    AddMount(*kc, {{"name", kProvisionVolume}, {"mountPath", kModelDir}, {"readOnly", read_only}});
+  }
+  int port = kContainerPort;
+  if (Field(*kc, "ports").is_array() && !(*kc)["ports"].empty() &&
+      Field((*kc)["ports"][0], "containerPort").is_number_integer()) {
+    port = (*kc)["ports"][0]["containerPort"].get<int>();
+  }
+  pod["containers"] = std::move(containers);
+
+  const Json& min = Field(pred, "minReplicas");
+  int64_t replicas = min.is_number_integer() ? std::max<int64_t>(1, min.get<int64_t>()) : 1;
+  std::string app = "isvc." + component;
+  Json labels = Field(pred, "labels").is_object() ? pred["labels"] : Json::object();
+  labels[kIsvcLabel] = name;
+  labels[kComponentLabel] = "predictor";
+  labels["app"] = app;
+  Json pod_meta = {{"labels", labels}};
+  if (Field(pred, "annotations").is_object()) pod_meta["annotations"] = pred["annotations"];
+
+  Rendered out;
+  Json owner = Json::array({ControllerRef(isvc)});
+  out.deployment = {
+      {"apiVersion", "apps/v1"},
+      {"kind", "Deployment"},
+      {"metadata",
+       {{"name", component}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", owner}}},
+      {"spec",
+       {{"replicas", replicas},
+        {"selector", {{"matchLabels", {{"app", app}}}}},
+        {"template", {{"metadata", pod_meta}, {"spec", pod}}}}}};
+  if (Field(pred, "deploymentStrategy").is_object()) {
+    out.deployment["spec"]["strategy"] = pred["deploymentStrategy"];
+  }
+  out.service = {
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata",
+       {{"name", component}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", owner}}},
+      {"spec",
+       {{"selector", {{"app", app}}},
+        {"ports",
+         Json::array(
+             {{{"name", "http"}, {"port", 80}, {"protocol", "TCP"}, {"targetPort", port}}})}}}};
+  return out;
+}
+
+}  // namespace skiff::controllers::inferenceservice

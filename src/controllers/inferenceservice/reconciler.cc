@@ -1,0 +1,450 @@
+// The InferenceService reconciler (Standard mode): runtime selection, predictor Deployment and
+// Service create/update, status from the Deployment and its pods; and the installer that keeps
+// the built-in ClusterServingRuntimes present.
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "client/client.h"
+#include "controllers/inferenceservice/build.h"
+#include "controllers/inferenceservice/builtin_runtimes.h"
+#include "controllers/inferenceservice/isvc_controller.h"
+#include "controllers/runtime/conditions.h"
+#include "controllers/runtime/controller.h"
+#include "controllers/runtime/events.h"
+#include "controllers/runtime/json_fields.h"
+
+namespace skiff::controllers::inferenceservice {
+namespace {
+
+// On the Deployment and Service: a digest of what was rendered, so the child is rewritten only
+// when the InferenceService (or its runtime) changed, never because the API server defaulted it.
+constexpr char kSpecHashAnnotation[] = "serving.skiff.dev/spec-hash";
+constexpr char kFieldManager[] = "kserve-controller";
+constexpr char kDomain[] = "example.com";
+
+std::string Fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+int64_t IntField(const Json& obj, const char* key) {
+  const Json& v = Field(obj, key);
+  return v.is_number_integer() ? v.get<int64_t>() : 0;
+}
+
+std::string Revision(const std::string& component, int64_t generation) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%05lld", static_cast<long long>(generation));
+  return component + "-" + buf;
+}
+
+struct PendingEvent {
+  std::string type, reason, message;
+};
+
+// A failed storage-initializer or kserve-container in `pod`: fills the failure and returns true.
+bool PodFailure(const Json& pod, Json* info) {
+  const Json& st = Field(pod, "status");
+  for (const char* list : {"initContainerStatuses", "containerStatuses"}) {
+    for (const Json& cs : Field(st, list)) {
+      std::string name = StringField(cs, "name");
+      if (name != kStorageInitializer && name != kKserveContainer) continue;
+      const Json& state = Field(cs, "state");
+      const Json* term = nullptr;
+      if (Field(state, "terminated").is_object() &&
+          IntField(state["terminated"], "exitCode") != 0) {
+        term = &state["terminated"];
+      } else if (StringField(Field(state, "waiting"), "reason") == "CrashLoopBackOff" &&
+                 Field(Field(cs, "lastState"), "terminated").is_object()) {
+        term = &cs["lastState"]["terminated"];
+      }
+      if (!term) continue;
+      std::string msg = StringField(*term, "message");
+      if (msg.empty()) msg = StringField(*term, "reason", "Error");
+      while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+      *info = {{"location", MetaString(pod, "name")},
+               {"reason", "ModelLoadFailed"},
+               {"message", name + ": " + msg},
+               {"exitCode", IntField(*term, "exitCode")}};
+      return true;
+    }
+  }
+  return false;
+}
+
+bool InitializerRunning(const Json& pod) {
+  for (const Json& cs : Field(Field(pod, "status"), "initContainerStatuses")) {
+    if (StringField(cs, "name") == kStorageInitializer &&
+        Field(Field(cs, "state"), "running").is_object()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool PodReady(const Json& pod) {
+  return IsConditionTrue(Field(Field(pod, "status"), "conditions"), "Ready");
+}
+
+class IsvcReconciler final : public Reconciler {
+ public:
+  IsvcReconciler(Manager* mgr, client::Informer* isvcs, client::Informer* deployments,
+                 client::Informer* services, client::Informer* runtimes,
+                 client::Informer* cluster_runtimes, client::Informer* pods)
+      : mgr_(mgr),
+        isvcs_(isvcs),
+        deployments_(deployments),
+        services_(services),
+        runtimes_(runtimes),
+        cluster_runtimes_(cluster_runtimes),
+        pods_(pods),
+        events_(&mgr->EventsFor("kserve-controller")) {}
+
+  StatusOr<Result> Reconcile(const Request& req) override {
+    client::ObjectPtr cached = isvcs_->Get(req.ns, req.name);
+    if (!cached) return Result{};
+    if (Field(Field(*cached, "metadata"), "deletionTimestamp").is_string()) return Result{};
+    Json isvc = *cached;
+    isvc["apiVersion"] = kIsvcApiVersion;
+    isvc["kind"] = "InferenceService";
+    const Json& old_status = Field(isvc, "status");
+    Json status = old_status.is_object() ? old_status : Json::object();
+    Json& conds = status["conditions"];
+    if (!conds.is_array()) conds = Json::array();
+    std::string now = NowRfc3339();
+    std::vector<PendingEvent> events;
+    std::string mode = DeploymentMode(isvc);
+    status["deploymentMode"] = mode;
+    if (Field(Field(isvc, "metadata"), "generation").is_number_integer()) {
+      status["observedGeneration"] = isvc["metadata"]["generation"];
+    }
+
+    auto not_ready = [&](const std::string& reason, const std::string& message) {
+      SetCondition(&conds, {"PredictorReady", "False", reason, message}, now);
+      if (SetCondition(&conds, {"Ready", "False", reason, message}, now)) {
+        events.push_back({"Warning", reason, message});
+      }
+    };
+
+    if (mode != "Standard") {
+      not_ready("DeploymentModeNotSupported",
+                "deployment mode " + mode +
+                    " is not implemented by Skiff yet; use the default Standard mode "
+                    "(annotation serving.kserve.io/deploymentMode: Standard)");
+      return WriteStatus(req, isvc, old_status, std::move(status), events);
+    }
+
+    Json pred = NormalizePredictor(Field(Field(isvc, "spec"), "predictor"));
+    Json runtime;  // null: custom containers
+    status.erase("servingRuntimeName");
+    status.erase("clusterServingRuntimeName");
+    if (Field(pred, "model").is_object()) {
+      ModelRequest mreq = ModelRequestOf(pred);
+      std::vector<Json> ns_rts, cl_rts;
+      for (const client::ObjectPtr& r : runtimes_->List(req.ns)) ns_rts.push_back(*r);
+      for (const client::ObjectPtr& r : cluster_runtimes_->List()) cl_rts.push_back(*r);
+      RuntimeChoice choice = SelectRuntime(mreq, ns_rts, cl_rts);
+      if (!choice.runtime) {
+        not_ready(choice.reason, choice.condition_message);
+        Json& ms = status["modelStatus"];
+        Json info = {{"reason", choice.reason}, {"message", choice.message}};
+        KeepFailureTime(ms, &info, now);
+        ms = {{"transitionStatus", "InvalidSpec"},
+              {"states", {{"activeModelState", ""}, {"targetModelState", "FailedToLoad"}}},
+              {"lastFailureInfo", std::move(info)}};
+        return WriteStatus(req, isvc, old_status, std::move(status), events);
+      }
+      runtime = *choice.runtime;
+      status[choice.cluster ? "clusterServingRuntimeName" : "servingRuntimeName"] =
+          MetaString(runtime, "name");
+    } else if (!Field(pred, "containers").is_array() || pred["containers"].empty()) {
+      not_ready("InvalidPredictorSpec", "the predictor has neither a model nor containers");
+      return WriteStatus(req, isvc, old_status, std::move(status), events);
+    }
+
+    StatusOr<Rendered> rendered = RenderPredictor(isvc, runtime);
+    if (!rendered.ok()) {
+      not_ready("InvalidPredictorSpec", rendered.status().message());
+      return WriteStatus(req, isvc, old_status, std::move(status), events);
+    }
+    std::string component = req.name + "-predictor";
+    client::ObjectPtr dep = deployments_->Get(req.ns, component);
+    client::ObjectPtr svc = services_->Get(req.ns, component);
+    std::string uid = MetaString(isvc, "uid");
+    for (const auto& [kind, child] : {std::pair{"Deployment", dep}, std::pair{"Service", svc}}) {
+      if (child && !IsControlledBy(*child, uid)) {
+        not_ready("ResourceConflict", std::string(kind) + " " + component +
+                                          " exists and is not owned by this InferenceService");
+        return WriteStatus(req, isvc, old_status, std::move(status), events);
+      }
+    }
+    SKIFF_RETURN_IF_ERROR(Apply(deployments_, dep, std::move(rendered->deployment), &events));
+    SKIFF_RETURN_IF_ERROR(Apply(services_, svc, std::move(rendered->service), &events));
+    // Apply returned OK, so the Service exists (created now or before).
+    ComponentStatus(isvc, dep, /*service_exists=*/true, &status, now);
+    return WriteStatus(req, isvc, old_status, std::move(status), events);
+  }
+
+ private:
+  // Creates `desired`, or rewrites the existing child's spec when the rendering changed.
+  Status Apply(client::Informer* inf, const client::ObjectPtr& existing, Json desired,
+               std::vector<PendingEvent>* events) {
+    std::string hash = Fnv1a(DumpJson(desired["spec"]) + DumpJson(desired["metadata"]["labels"]));
+    desired["metadata"]["annotations"][kSpecHashAnnotation] = hash;
+    std::string ns = desired["metadata"]["namespace"].get<std::string>();
+    std::string name = desired["metadata"]["name"].get<std::string>();
+    std::string kind = desired["kind"].get<std::string>();
+    client::WriteOptions opts;
+    opts.field_manager = kFieldManager;
+    if (!existing) {
+      auto r = mgr_->client().Create(inf->resource(), ns, desired, opts);
+      if (!r.ok() && r.status().code() != StatusCode::kAlreadyExists) return r.status();
+      if (r.ok()) events->push_back({"Normal", "Created", "Created " + kind + " " + name});
+      return Status::Ok();
+    }
+    if (StringField(Field(Field(*existing, "metadata"), "annotations"), kSpecHashAnnotation) ==
+        hash) {
+      return Status::Ok();
+    }
+    Json updated = *existing;
+    updated["metadata"]["labels"] = desired["metadata"]["labels"];
+    updated["metadata"]["annotations"][kSpecHashAnnotation] = hash;
+    if (kind == "Service") {
+      // Keep what the API server allocated (clusterIP, ...).
+      updated["spec"]["selector"] = desired["spec"]["selector"];
+      updated["spec"]["ports"] = desired["spec"]["ports"];
+    } else {
+      updated["spec"] = desired["spec"];
+    }
+    auto r = mgr_->client().Replace(inf->resource(), ns, name, updated, opts);
+    if (!r.ok()) return r.status();
+    events->push_back({"Normal", "Updated", "Updated " + kind + " " + name});
+    return Status::Ok();
+  }
+
+  static void KeepFailureTime(const Json& old_model_status, Json* info, const std::string& now) {
+    const Json& old = Field(old_model_status, "lastFailureInfo");
+    bool same = StringField(old, "reason") == StringField(*info, "reason") &&
+                StringField(old, "message") == StringField(*info, "message") &&
+                StringField(old, "location") == StringField(*info, "location");
+    (*info)["time"] = same && Field(old, "time").is_string() ? old["time"] : Json(now);
+  }
+
+  // PredictorReady / IngressReady / Ready, URLs, components.predictor and modelStatus.
+  void ComponentStatus(const Json& isvc, const client::ObjectPtr& dep, bool service_exists,
+                       Json* status, const std::string& now) {
+    std::string name = MetaString(isvc, "name");
+    std::string ns = MetaString(isvc, "namespace");
+    std::string component = name + "-predictor";
+    Json& conds = (*status)["conditions"];
+
+    Condition pred{"PredictorReady", "Unknown", "DeploymentNotReady",
+                   "Deployment " + component + " is being created"};
+    bool current = false;  // the Deployment controller has seen the latest spec
+    int64_t generation = 0;
+    if (dep) {
+      generation = IntField(Field(*dep, "metadata"), "generation");
+      const Json& ds = Field(*dep, "status");
+      current = IntField(ds, "observedGeneration") >= generation;
+      const Json& dconds = Field(ds, "conditions");
+      const Json* progressing = FindCondition(dconds, "Progressing");
+      const Json* available = FindCondition(dconds, "Available");
+      if (progressing && StringField(*progressing, "status") == "False") {
+        pred = {"PredictorReady", "False", StringField(*progressing, "reason"),
+                StringField(*progressing, "message")};
+      } else if (IntField(ds, "availableReplicas") > 0 &&
+                 (!available || StringField(*available, "status") == "True")) {
+        pred = {"PredictorReady", "True", "", ""};
+      } else if (available) {
+        pred = {"PredictorReady", StringField(*available, "status"),
+                StringField(*available, "reason"), StringField(*available, "message")};
+        if (pred.status == "True") {
+          pred = {"PredictorReady", "Unknown", "MinimumReplicasUnavailable",
+                  "Deployment " + component + " has no available replicas"};
+        }
+      } else {
+        pred.message = "Deployment " + component + " has no available replicas yet";
+      }
+    }
+    SetCondition(&conds, pred, now);
+    Condition ingress = service_exists
+                            ? Condition{"IngressReady", "True", "", ""}
+                            : Condition{"IngressReady", "Unknown", "ServiceNotCreated", ""};
+    SetCondition(&conds, ingress, now);
+    // Knative's living condition set: False wins, then Unknown.
+    Condition ready{"Ready", "True", "", ""};
+    for (const Condition* c : {&pred, &ingress}) {
+      if (c->status == "False" || (c->status == "Unknown" && ready.status == "True")) {
+        ready = {"Ready", c->status, c->reason, c->message};
+        if (c->status == "False") break;
+      }
+    }
+    SetCondition(&conds, ready, now);
+
+    bool is_ready = ready.status == "True";
+    Json& comp = (*status)["components"]["predictor"];
+    if (!comp.is_object()) comp = Json::object();
+    if (dep) comp["latestCreatedRevision"] = Revision(component, generation);
+    if (is_ready && current) {
+      std::string rev = Revision(component, generation);
+      comp["latestReadyRevision"] = rev;
+      comp["latestRolledoutRevision"] = rev;
+      comp["url"] = "http://" + component + "." + ns + "." + kDomain;
+      comp["address"] = {{"url", "http://" + component + "." + ns + ".svc.cluster.local"}};
+      comp["traffic"] =
+          Json::array({{{"revisionName", rev}, {"latestRevision", true}, {"percent", 100}}});
+    }
+    if (service_exists) {
+      (*status)["url"] = "http://" + name + "." + ns + "." + kDomain;
+      (*status)["address"] = {{"url", "http://" + component + "." + ns + ".svc.cluster.local"}};
+    }
+
+    // modelStatus from the predictor's pods.
+    Json failure;
+    bool loading = false;
+    int64_t ready_pods = 0;
+    for (const client::ObjectPtr& p : pods_->List(ns)) {
+      const Json& labels = Field(Field(*p, "metadata"), "labels");
+      if (StringField(labels, kIsvcLabel) != name ||
+          StringField(labels, kComponentLabel) != "predictor") {
+        continue;
+      }
+      if (failure.is_null()) PodFailure(*p, &failure);
+      loading = loading || InitializerRunning(*p);
+      if (PodReady(*p)) ++ready_pods;
+    }
+    Json& ms = (*status)["modelStatus"];
+    std::string active = StringField(Field(ms, "states"), "activeModelState");
+    Json next;
+    if (!failure.is_null()) {
+      KeepFailureTime(ms, &failure, now);
+      next = {{"transitionStatus", "BlockedByFailedLoad"},
+              {"states", {{"activeModelState", active}, {"targetModelState", "FailedToLoad"}}},
+              {"lastFailureInfo", std::move(failure)}};
+      if (!is_ready) next["states"]["activeModelState"] = "FailedToLoad";
+    } else if (is_ready && current) {
+      next = {{"transitionStatus", "UpToDate"},
+              {"states", {{"activeModelState", "Loaded"}, {"targetModelState", "Loaded"}}}};
+    } else {
+      next = {{"transitionStatus", "InProgress"},
+              {"states",
+               {{"activeModelState", active == "Loaded" ? "Loaded" : "Pending"},
+                {"targetModelState", loading ? "Loading" : "Pending"}}}};
+    }
+    next["copies"] = {{"failedCopies", failure.is_null() ? 0 : 1}, {"totalCopies", ready_pods}};
+    ms = std::move(next);
+  }
+
+  StatusOr<Result> WriteStatus(const Request& req, const Json& isvc, const Json& old_status,
+                               Json status, const std::vector<PendingEvent>& events) {
+    if (status == old_status) return Result{};
+    Json updated = isvc;
+    updated["status"] = std::move(status);
+    client::WriteOptions opts;
+    opts.subresource = "status";
+    opts.field_manager = kFieldManager;
+    auto r = mgr_->client().Replace(isvcs_->resource(), req.ns, req.name, updated, opts);
+    if (!r.ok()) {
+      if (r.status().code() == StatusCode::kNotFound) return Result{};
+      return r.status();
+    }
+    for (const PendingEvent& e : events) events_->Event(isvc, e.type, e.reason, e.message);
+    return Result{};
+  }
+
+  Manager* mgr_;
+  client::Informer* isvcs_;
+  client::Informer* deployments_;
+  client::Informer* services_;
+  client::Informer* runtimes_;
+  client::Informer* cluster_runtimes_;
+  client::Informer* pods_;
+  EventRecorder* events_;
+};
+
+// Re-creates a deleted built-in ClusterServingRuntime. A user's edits to a built-in are kept.
+class BuiltinRuntimeReconciler final : public Reconciler {
+ public:
+  BuiltinRuntimeReconciler(Manager* mgr, client::Informer* cluster_runtimes)
+      : mgr_(mgr), cluster_runtimes_(cluster_runtimes) {
+    for (Json& rt : BuiltinRuntimes()) {
+      std::string name = MetaString(rt, "name");
+      builtins_[name] = std::move(rt);
+    }
+  }
+
+  const std::map<std::string, Json>& builtins() const { return builtins_; }
+
+  StatusOr<Result> Reconcile(const Request& req) override {
+    auto it = builtins_.find(req.name);
+    if (it == builtins_.end() || cluster_runtimes_->Get("", req.name)) return Result{};
+    auto r = mgr_->client().Create(cluster_runtimes_->resource(), "", it->second);
+    if (!r.ok() && r.status().code() != StatusCode::kAlreadyExists) return r.status();
+    return Result{};
+  }
+
+ private:
+  Manager* mgr_;
+  client::Informer* cluster_runtimes_;
+  std::map<std::string, Json> builtins_;
+};
+
+}  // namespace
+
+Status Register(Manager* mgr) {
+  auto& inf = mgr->informers();
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * isvcs,
+                         inf.ForKind(kIsvcApiVersion, "InferenceService"));
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * deployments, inf.ForKind("apps/v1", "Deployment"));
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * services, inf.ForKind("v1", "Service"));
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * runtimes,
+                         inf.ForKind(kRuntimeApiVersion, "ServingRuntime"));
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * cluster_runtimes,
+                         inf.ForKind(kRuntimeApiVersion, "ClusterServingRuntime"));
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * pods, inf.ForKind("v1", "Pod"));
+  Controller* c =
+      mgr->NewController("inferenceservice",
+                         std::make_unique<IsvcReconciler>(mgr, isvcs, deployments, services,
+                                                          runtimes, cluster_runtimes, pods),
+                         2);
+  SKIFF_RETURN_IF_ERROR(c->For(kIsvcApiVersion, "InferenceService"));
+  SKIFF_RETURN_IF_ERROR(c->Owns("apps/v1", "Deployment", "InferenceService"));
+  SKIFF_RETURN_IF_ERROR(c->Owns("v1", "Service", "InferenceService"));
+  // Pod states feed modelStatus (storage-initializer progress and failures).
+  SKIFF_RETURN_IF_ERROR(c->Watches("v1", "Pod", [](const Json& pod) {
+    std::vector<Request> out;
+    std::string isvc = StringField(Field(Field(pod, "metadata"), "labels"), kIsvcLabel);
+    if (!isvc.empty()) out.push_back(Request{MetaString(pod, "namespace"), isvc});
+    return out;
+  }));
+  // A runtime appearing, changing or going away can change every selection in its scope.
+  auto all_in = [isvcs](const std::string& ns) {
+    std::vector<Request> out;
+    for (const client::ObjectPtr& o : isvcs->List(ns)) {
+      out.push_back(Request{MetaString(*o, "namespace"), MetaString(*o, "name")});
+    }
+    return out;
+  };
+  SKIFF_RETURN_IF_ERROR(c->Watches(kRuntimeApiVersion, "ServingRuntime", [all_in](const Json& r) {
+    return all_in(MetaString(r, "namespace"));
+  }));
+  SKIFF_RETURN_IF_ERROR(c->Watches(kRuntimeApiVersion, "ClusterServingRuntime",
+                                   [all_in](const Json&) { return all_in(""); }));
+
+  auto installer = std::make_unique<BuiltinRuntimeReconciler>(mgr, cluster_runtimes);
+  std::vector<std::string> names;
+  for (const auto& [name, rt] : installer->builtins()) names.push_back(name);
+  Controller* ic = mgr->NewController("servingruntimes", std::move(installer), 1);
+  SKIFF_RETURN_IF_ERROR(ic->For(kRuntimeApiVersion, "ClusterServingRuntime"));
+  for (const std::string& n : names) ic->Enqueue(Request{"", n});
+  return Status::Ok();
+}
+
+}  // namespace skiff::controllers::inferenceservice

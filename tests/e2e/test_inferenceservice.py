@@ -1,0 +1,113 @@
+"""InferenceService (Standard mode) end to end on a real `skiff up`: the seed's isvc-sklearn.yaml
+with only its storageUri changed to a local file:// model (the SVC iris model from
+make_models.py) becomes a Deployment + Service running skiff-serve-sklearn; it turns Ready with
+its URL; predictions through the Service's ClusterIP equal sklearn's. Bad input as kubectl shows
+it. (Canary, Knative mode, gateway routing and autoscaling are the rest of issue 7.)"""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+import urllib.request
+
+from skiff_testlib import SEED, SHARED, Skiff, wait_for
+
+
+class InferenceServiceTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.models = tempfile.mkdtemp(prefix="skiff-isvc-models-")
+        subprocess.run(["/usr/bin/python3", os.path.join(SHARED, "bench", "make_models.py"),
+                        cls.models], check=True, capture_output=True)
+        cls.s = Skiff().start()
+        cls.s.kubectl("create", "namespace", "ml-prod")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.kubectl("delete", "inferenceservices", "--all", "-A", "--wait=false", check=False)
+        cls.s.cleanup()
+        shutil.rmtree(cls.models, ignore_errors=True)
+
+    def cond(self, obj, t):
+        for c in (obj or {}).get("status", {}).get("conditions", []):
+            if c["type"] == t:
+                return c
+        return None
+
+    def get(self, kind, name, ns="ml-prod"):
+        r = self.s.kubectl("get", kind, name, "-n", ns, "-o", "json", check=False)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+    def test_seed_isvc_with_local_model_serves_sklearn_predictions(self):
+        with open(os.path.join(SEED, "isvc-sklearn.yaml")) as f:
+            manifest = f.read()
+        uri = "file://" + os.path.join(self.models, "sklearn-iris")
+        manifest = manifest.replace('"gs://kfserving-examples/models/sklearn/1.0/model"', uri)
+        self.assertIn(uri, manifest)
+        self.s.kubectl("apply", "-f", "-", input=manifest)
+        wait_for(lambda: (self.cond(self.get("isvc", "fraud-detector"), "Ready") or {})
+                 .get("status") == "True", timeout=120, interval=0.5,
+                 what="the InferenceService Ready")
+        isvc = self.get("isvc", "fraud-detector")
+        self.assertEqual(isvc["status"]["url"], "http://fraud-detector.ml-prod.example.com")
+        out = self.s.kubectl("get", "isvc", "-n", "ml-prod").stdout
+        self.assertIn("http://fraud-detector.ml-prod.example.com", out)
+        self.assertEqual(self.get("deployment", "fraud-detector-predictor")["spec"]["replicas"], 1)
+        svc = self.get("service", "fraud-detector-predictor")
+        ip = svc["spec"]["clusterIP"]
+        with open(os.path.join(self.models, "iris-inputs.json")) as f:
+            body = f.read()
+        req = urllib.request.Request(f"http://{ip}/v1/models/fraud-detector:predict",
+                                     data=body.encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        got = wait_for(lambda: self.predict(req), timeout=60, what="a prediction")
+        want = subprocess.run(
+            ["/usr/bin/python3", "-c",
+             "import joblib,json,sys; m=joblib.load(sys.argv[1]); "
+             "print(json.dumps(m.predict(json.load(open(sys.argv[2]))['instances']).tolist()))",
+             os.path.join(self.models, "sklearn-iris", "model.joblib"),
+             os.path.join(self.models, "iris-inputs.json")],
+            check=True, capture_output=True, text=True).stdout
+        self.assertEqual(got["predictions"], json.loads(want))
+
+    @staticmethod
+    def predict(req):
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.loads(r.read())
+        except OSError:
+            return None
+
+    def test_bad_input(self):
+        base = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+                "metadata": {"name": "bad", "namespace": "ml-prod"},
+                "spec": {"predictor": {"minReplicas": 3, "maxReplicas": 2, "model": {
+                    "modelFormat": {"name": "sklearn"}, "storageUri": "file:///tmp/x"}}}}
+        r = self.s.kubectl("apply", "-f", "-", input=json.dumps(base), check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('The InferenceService "bad" is invalid', r.stderr)
+        self.assertIn("spec.predictor.minReplicas", r.stderr)
+        self.assertIn("cannot be greater than MaxReplicas", r.stderr)
+        canary = json.loads(json.dumps(base))
+        canary["spec"]["predictor"].update({"minReplicas": 1, "maxReplicas": 2,
+                                            "canaryTrafficPercent": 150})
+        r = self.s.kubectl("apply", "-f", "-", input=json.dumps(canary), check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("canaryTrafficPercent", r.stderr)
+        # An unknown model format is not an admission error upstream: Ready=False says why.
+        unknown = json.loads(json.dumps(base))
+        unknown["metadata"]["name"] = "no-runtime"
+        unknown["spec"]["predictor"] = {"model": {"modelFormat": {"name": "caffe"},
+                                                  "storageUri": "file:///tmp/x"}}
+        self.s.kubectl("apply", "-f", "-", input=json.dumps(unknown))
+        wait_for(lambda: (self.cond(self.get("isvc", "no-runtime"), "Ready") or {})
+                 .get("status") == "False", timeout=30, what="Ready=False")
+        ready = self.cond(self.get("isvc", "no-runtime"), "Ready")
+        self.assertIn("caffe", ready.get("message", "") + json.dumps(
+            self.get("isvc", "no-runtime")["status"]))
+        self.assertIsNone(self.get("deployment", "no-runtime-predictor"))
+
+
+if __name__ == "__main__":
+    unittest.main()
