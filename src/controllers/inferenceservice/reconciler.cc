@@ -9,6 +9,7 @@
 #include "controllers/inferenceservice/build.h"
 #include "controllers/inferenceservice/builtin_runtimes.h"
 #include "controllers/inferenceservice/isvc_controller.h"
+#include "controllers/runtime/builtin_objects.h"
 #include "controllers/runtime/conditions.h"
 #include "controllers/runtime/controller.h"
 #include "controllers/runtime/events.h"
@@ -369,33 +370,6 @@ class IsvcReconciler final : public Reconciler {
   EventRecorder* events_;
 };
 
-// Re-creates a deleted built-in ClusterServingRuntime. A user's edits to a built-in are kept.
-class BuiltinRuntimeReconciler final : public Reconciler {
- public:
-  BuiltinRuntimeReconciler(Manager* mgr, client::Informer* cluster_runtimes)
-      : mgr_(mgr), cluster_runtimes_(cluster_runtimes) {
-    for (Json& rt : BuiltinRuntimes()) {
-      std::string name = MetaString(rt, "name");
-      builtins_[name] = std::move(rt);
-    }
-  }
-
-  const std::map<std::string, Json>& builtins() const { return builtins_; }
-
-  StatusOr<Result> Reconcile(const Request& req) override {
-    auto it = builtins_.find(req.name);
-    if (it == builtins_.end() || cluster_runtimes_->Get("", req.name)) return Result{};
-    auto r = mgr_->client().Create(cluster_runtimes_->resource(), "", it->second);
-    if (!r.ok() && r.status().code() != StatusCode::kAlreadyExists) return r.status();
-    return Result{};
-  }
-
- private:
-  Manager* mgr_;
-  client::Informer* cluster_runtimes_;
-  std::map<std::string, Json> builtins_;
-};
-
 }  // namespace
 
 Status Register(Manager* mgr) {
@@ -438,13 +412,7 @@ Status Register(Manager* mgr) {
   SKIFF_RETURN_IF_ERROR(c->Watches(kRuntimeApiVersion, "ClusterServingRuntime",
                                    [all_in](const Json&) { return all_in(""); }));
 
-  auto installer = std::make_unique<BuiltinRuntimeReconciler>(mgr, cluster_runtimes);
-  std::vector<std::string> names;
-  for (const auto& [name, rt] : installer->builtins()) names.push_back(name);
-  Controller* ic = mgr->NewController("servingruntimes", std::move(installer), 1);
-  SKIFF_RETURN_IF_ERROR(ic->For(kRuntimeApiVersion, "ClusterServingRuntime"));
-  for (const std::string& n : names) ic->Enqueue(Request{"", n});
-  return Status::Ok();
+  return RegisterBuiltinObjects(mgr, "servingruntimes", kRuntimeApiVersion, "ClusterServingRuntime", BuiltinRuntimes());
 }
 
 }  // namespace skiff::controllers::inferenceservice

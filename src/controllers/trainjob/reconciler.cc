@@ -1,11 +1,12 @@
 // The TrainJob reconciler: runtime resolution and snapshot, JobSet create/suspend/resume,
-// status mirroring, activeDeadlineSeconds, the reproducibility record; and the installer that
-// keeps the built-in ClusterTrainingRuntimes present.
+// status mirroring, activeDeadlineSeconds, the reproducibility record; built-in
+// ClusterTrainingRuntimes are kept present by runtime/builtin_objects.
 #include <nlohmann/json.hpp>
 
 #include "api/yaml.h"
 #include "base/time.h"
 #include "client/client.h"
+#include "controllers/runtime/builtin_objects.h"
 #include "controllers/runtime/conditions.h"
 #include "controllers/runtime/controller.h"
 #include "controllers/runtime/events.h"
@@ -120,7 +121,14 @@ class TrainJobReconciler final : public Reconciler {
         if (runtime.status().code() != StatusCode::kFailedPrecondition) return runtime.status();
         finished = true;  // a terminal condition was set
       } else if (!js_obj) {
-        SKIFF_RETURN_IF_ERROR(CreateJobSet(tj, *runtime, &conds, now, &events, &finished));
+        // Past its deadline a TrainJob never (re)creates its JobSet: the cache may show the
+        // JobSet deleted by EnforceDeadline before it shows the Failed status that explains it.
+        if (!suspend) {
+          SKIFF_ASSIGN_OR_RETURN(result, EnforceDeadline(tj, conds, now, &events, &finished));
+        }
+        if (!finished) {
+          SKIFF_RETURN_IF_ERROR(CreateJobSet(tj, *runtime, &conds, now, &events, &finished));
+        }
       } else {
         SKIFF_RETURN_IF_ERROR(SyncSuspend(tj, *js_obj, *runtime, suspend));
       }
@@ -437,33 +445,6 @@ class TrainJobReconciler final : public Reconciler {
   EventRecorder* events_;
 };
 
-// Re-creates a deleted built-in ClusterTrainingRuntime. A user's edits to a built-in are kept.
-class BuiltinRuntimeReconciler final : public Reconciler {
- public:
-  BuiltinRuntimeReconciler(Manager* mgr, client::Informer* cluster_runtimes)
-      : mgr_(mgr), cluster_runtimes_(cluster_runtimes) {
-    for (Json& rt : BuiltinRuntimes()) {
-      std::string name = MetaString(rt, "name");  // before the move: operator= takes by value
-      builtins_[name] = std::move(rt);
-    }
-  }
-
-  const std::map<std::string, Json>& builtins() const { return builtins_; }
-
-  StatusOr<Result> Reconcile(const Request& req) override {
-    auto it = builtins_.find(req.name);
-    if (it == builtins_.end() || cluster_runtimes_->Get("", req.name)) return Result{};
-    auto r = mgr_->client().Create(cluster_runtimes_->resource(), "", it->second);
-    if (!r.ok() && r.status().code() != StatusCode::kAlreadyExists) return r.status();
-    return Result{};
-  }
-
- private:
-  Manager* mgr_;
-  client::Informer* cluster_runtimes_;
-  std::map<std::string, Json> builtins_;
-};
-
 }  // namespace
 
 Status Register(Manager* mgr) {
@@ -493,13 +474,7 @@ Status Register(Manager* mgr) {
     return out;
   }));
 
-  auto installer = std::make_unique<BuiltinRuntimeReconciler>(mgr, cluster_runtimes);
-  std::vector<std::string> names;
-  for (const auto& [name, rt] : installer->builtins()) names.push_back(name);
-  Controller* ic = mgr->NewController("trainingruntimes", std::move(installer), 1);
-  SKIFF_RETURN_IF_ERROR(ic->For(kTrainJobApiVersion, "ClusterTrainingRuntime"));
-  for (const std::string& n : names) ic->Enqueue(Request{"", n});
-  return Status::Ok();
+  return RegisterBuiltinObjects(mgr, "trainingruntimes", kTrainJobApiVersion, "ClusterTrainingRuntime", BuiltinRuntimes());
 }
 
 }  // namespace skiff::controllers::trainjob
