@@ -80,6 +80,10 @@ echo "POST http://$IP/v1/models/fraud-detector:predict (KServe V1, 3 iris rows):
 curl -s -X POST "http://$IP/v1/models/fraud-detector:predict" -H 'Content-Type: application/json' \
   -d '{"instances": [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3], [7.7, 3.0, 6.1, 2.3]]}'
 echo
+echo "the same through the gateway on :8080, routed by Host (the isvc's status.url):"
+curl -s -X POST localhost:8080/v1/models/fraud-detector:predict -H 'Host: fraud-detector.ml-prod.example.com' \
+  -H 'Content-Type: application/json' -d '{"instances": [[5.1, 3.5, 1.4, 0.2], [7.7, 3.0, 6.1, 2.3]]}'
+echo
 
 step "re-apply is idempotent; a change is a three-way merge patch"
 $K apply -f "$SEED/kueue.yaml"

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -13,8 +15,10 @@
 #include "cli/node_agent.h"
 #include "node/agent.h"
 #include "cli/daemon.h"
+#include "cli/isvc_routes.h"
 #include "cli/server_commands.h"
 #include "client/client.h"
+#include "client/informer.h"
 #include "client/kubeconfig.h"
 #include "base/metrics.h"
 #include "controllers/kueue/config.h"
@@ -57,6 +61,36 @@ Status StoreKueueConfig(client::Client& cl, const std::string& path) {
   auto u = cl.Patch(cm, controllers::kueue::kConfigNamespace, controllers::kueue::kConfigMapName,
                     DumpJson(patch), client::PatchOptions{});
   return u.ok() ? Status::Ok() : u.status();
+}
+
+// Keeps the gateway's routing table in step with InferenceServices and their predictor
+// Endpoints (Standard mode), recomputed on every change of either.
+Status RouteInferenceServices(controllers::Manager& manager, gateway::Gateway* gw) {
+  auto& inf = manager.informers();
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * isvcs,
+                         inf.ForKind("serving.kserve.io/v1beta1", "InferenceService"));
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * endpoints, inf.ForKind("v1", "Endpoints"));
+  auto mu = std::make_shared<std::mutex>();
+  auto sync = [isvcs, endpoints, gw, mu] {
+    std::lock_guard<std::mutex> lock(*mu);
+    std::vector<Json> list;
+    for (const client::ObjectPtr& o : isvcs->List()) list.push_back(*o);
+    std::map<std::string, Json> eps;
+    for (const client::ObjectPtr& o : endpoints->List()) {
+      eps[(*o)["metadata"].value("namespace", "") + "/" + (*o)["metadata"].value("name", "")] = *o;
+    }
+    Status s = gw->SetRoutes(IsvcRoutes(list, eps));
+    if (!s.ok()) spdlog::warn("component=gateway routes not applied: {}", s.ToString());
+  };
+  client::EventHandler h;
+  h.on_add = [sync](const client::ObjectPtr&) { sync(); };
+  h.on_update = [sync](const client::ObjectPtr&, const client::ObjectPtr&) { sync(); };
+  h.on_delete = [sync](const client::ObjectPtr&) { sync(); };
+  isvcs->AddEventHandler(h);
+  endpoints->AddEventHandler(h);
+  inf.StartAll();
+  sync();
+  return Status::Ok();
 }
 
 int RunUp(const UpOptions& options) {
@@ -165,8 +199,11 @@ int RunUp(const UpOptions& options) {
       gw = std::move(*g);
       gateway::Gateway* raw = gw.get();
       gw_metrics = metrics::Register([raw](std::string& out) { out += raw->RenderMetrics(); });
-      spdlog::info("component=gateway listening http={} (no routes until InferenceServices exist)",
-                   options.gateway_listen);
+      spdlog::info("component=gateway listening http={}", options.gateway_listen);
+      if (manager) {
+        Status s = RouteInferenceServices(*manager, raw);
+        if (!s.ok()) spdlog::warn("component=gateway no InferenceService routing: {}", s.ToString());
+      }
     } else {
       spdlog::warn("component=gateway degraded: {} (use --gateway-listen)", g.status().ToString());
     }

@@ -11,7 +11,7 @@ import tempfile
 import unittest
 import urllib.request
 
-from skiff_testlib import SEED, SHARED, Skiff, wait_for
+from skiff_testlib import SEED, SHARED, Skiff, free_port, wait_for
 
 
 class InferenceServiceTest(unittest.TestCase):
@@ -20,7 +20,8 @@ class InferenceServiceTest(unittest.TestCase):
         cls.models = tempfile.mkdtemp(prefix="skiff-isvc-models-")
         subprocess.run(["/usr/bin/python3", os.path.join(SHARED, "bench", "make_models.py"),
                         cls.models], check=True, capture_output=True)
-        cls.s = Skiff().start()
+        cls.gateway_port = free_port()
+        cls.s = Skiff(args=["--gateway-listen", f"127.0.0.1:{cls.gateway_port}"]).start()
         cls.s.kubectl("create", "namespace", "ml-prod")
 
     @classmethod
@@ -62,6 +63,14 @@ class InferenceServiceTest(unittest.TestCase):
                                      data=body.encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
         got = wait_for(lambda: self.predict(req), timeout=60, what="a prediction")
+        # Through the gateway on :8080, by Host, as the acceptance curl does.
+        via_gw = urllib.request.Request(
+            f"http://127.0.0.1:{self.gateway_port}/v1/models/fraud-detector:predict",
+            data=body.encode(), method="POST",
+            headers={"Content-Type": "application/json",
+                     "Host": "fraud-detector.ml-prod.example.com"})
+        through = wait_for(lambda: self.predict(via_gw), timeout=30, what="a gateway prediction")
+        self.assertEqual(through, got)
         want = subprocess.run(
             ["/usr/bin/python3", "-c",
              "import joblib,json,sys; m=joblib.load(sys.argv[1]); "
