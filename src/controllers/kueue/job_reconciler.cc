@@ -23,6 +23,18 @@ constexpr char kWorkloadApiVersion[] = "kueue.x-k8s.io/v1beta2";
 
 const Json& Conditions(const Json& wl) { return Field(Field(wl, "status"), "conditions"); }
 
+}  // namespace
+
+std::function<std::optional<Json>(const std::string&)> FlavorLookup(client::Informer* flavors) {
+  return [flavors](const std::string& name) -> std::optional<Json> {
+    client::ObjectPtr rf = flavors->Get("", name);
+    if (!rf) return std::nullopt;
+    return *rf;
+  };
+}
+
+namespace {
+
 class JobReconciler final : public Reconciler {
  public:
   JobReconciler(Manager* mgr, const KueueConfig& config, JobKind kind, client::Informer* jobs,
@@ -136,30 +148,9 @@ class JobReconciler final : public Reconciler {
   // Admission → the flavors' nodeLabels and tolerations into each pod set, then unsuspend.
   StatusOr<Result> StartJob(const Json& job, const Json& wl) {
     const Json& admission = Field(Field(wl, "status"), "admission");
-    std::vector<PodSetStart> starts;
     std::string flavors_used;
-    for (const Json& psa : Field(admission, "podSetAssignments")) {
-      PodSetStart s;
-      s.name = StringField(psa, "name");
-      if (Field(psa, "count").is_number_integer()) s.count = psa["count"].get<int64_t>();
-      std::set<std::string> seen;
-      const Json& fl = Field(psa, "flavors");
-      for (auto it = fl.begin(); fl.is_object() && it != fl.end(); ++it) {
-        if (!it->is_string() || !seen.insert(it->get<std::string>()).second) continue;
-        client::ObjectPtr rf = flavors_->Get("", it->get<std::string>());
-        if (!rf) {
-          return FailedPrecondition("ResourceFlavor " + it->get<std::string>() + " not found");
-        }
-        const Json& rspec = Field(*rf, "spec");
-        const Json& labels = Field(rspec, "nodeLabels");
-        for (auto l = labels.begin(); labels.is_object() && l != labels.end(); ++l) {
-          s.node_selector[l.key()] = *l;
-        }
-        for (const Json& t : Field(rspec, "tolerations")) s.tolerations.push_back(t);
-        flavors_used += (flavors_used.empty() ? "" : ", ") + it->get<std::string>();
-      }
-      starts.push_back(std::move(s));
-    }
+    SKIFF_ASSIGN_OR_RETURN(std::vector<PodSetStart> starts,
+                           PodSetStartsOf(admission, FlavorLookup(flavors_), &flavors_used));
     SKIFF_RETURN_IF_ERROR(Replace(jobs_->resource(), StartedJob(kind_, job, starts)));
     events_->Event(job, "Normal", "Started",
                    "Admitted by clusterQueue " + StringField(admission, "clusterQueue") +

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "controllers/runtime/conditions.h"
 #include "controllers/runtime/json_fields.h"
@@ -154,6 +155,35 @@ StatusOr<Json> PodSetsOf(const JobKind& kind, const Json& job, const Json* child
   }
   if (out.empty()) return InvalidArgument(kind.kind + " has no pod templates");
   return out;
+}
+
+StatusOr<std::vector<PodSetStart>> PodSetStartsOf(
+    const Json& admission, const std::function<std::optional<Json>(const std::string&)>& flavor,
+    std::string* flavors_used) {
+  std::vector<PodSetStart> starts;
+  for (const Json& psa : Field(admission, "podSetAssignments")) {
+    PodSetStart s;
+    s.name = StringField(psa, "name");
+    if (Field(psa, "count").is_number_integer()) s.count = psa["count"].get<int64_t>();
+    std::set<std::string> seen;
+    const Json& fl = Field(psa, "flavors");
+    for (auto it = fl.begin(); fl.is_object() && it != fl.end(); ++it) {
+      if (!it->is_string() || !seen.insert(it->get<std::string>()).second) continue;
+      std::optional<Json> rf = flavor(it->get<std::string>());
+      if (!rf) return FailedPrecondition("ResourceFlavor " + it->get<std::string>() + " not found");
+      const Json& rspec = Field(*rf, "spec");
+      const Json& labels = Field(rspec, "nodeLabels");
+      for (auto l = labels.begin(); labels.is_object() && l != labels.end(); ++l) {
+        s.node_selector[l.key()] = *l;
+      }
+      for (const Json& t : Field(rspec, "tolerations")) s.tolerations.push_back(t);
+      if (flavors_used) {
+        *flavors_used += (flavors_used->empty() ? "" : ", ") + it->get<std::string>();
+      }
+    }
+    starts.push_back(std::move(s));
+  }
+  return starts;
 }
 
 Json StartedJob(const JobKind& kind, const Json& job, const std::vector<PodSetStart>& podsets) {

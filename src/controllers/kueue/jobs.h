@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>  // folder-private header; Json values cross these functions
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,13 @@ struct PodSetStart {
   Json tolerations = Json::array();
   int64_t count = -1;  // partial admission: the admitted count; -1 = unchanged
 };
+
+// Each pod set's PodSetStart from a Workload's status.admission: the nodeLabels and tolerations
+// of the flavors assigned to it (`flavor` returns a ResourceFlavor by name, nullopt when missing:
+// FailedPrecondition) and the admitted count. `flavors_used` (optional) lists the flavor names.
+StatusOr<std::vector<PodSetStart>> PodSetStartsOf(
+    const Json& admission, const std::function<std::optional<Json>(const std::string&)>& flavor,
+    std::string* flavors_used = nullptr);
 
 // The job with the admission applied and suspend cleared (TrainJob: through a runtimePatches
 // entry owned by kueue.x-k8s.io/manager, as upstream). Write it back with an update.

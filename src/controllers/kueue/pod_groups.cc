@@ -322,28 +322,14 @@ class PodGroupReconciler final : public Reconciler {
     return Result{};
   }
 
-  // The admission's flavors per pod set, as StartJob computes them for jobs.
+  // The admission's flavors per pod set (shared with jobs), by pod set name.
   StatusOr<std::map<std::string, PodSetStart>> Starts(const Json& admission) {
+    SKIFF_ASSIGN_OR_RETURN(std::vector<PodSetStart> starts,
+                           PodSetStartsOf(admission, FlavorLookup(flavors_)));
     std::map<std::string, PodSetStart> out;
-    for (const Json& psa : Field(admission, "podSetAssignments")) {
-      PodSetStart s;
-      s.name = StringField(psa, "name");
-      std::set<std::string> seen;
-      const Json& fl = Field(psa, "flavors");
-      for (auto it = fl.begin(); fl.is_object() && it != fl.end(); ++it) {
-        if (!it->is_string() || !seen.insert(it->get<std::string>()).second) continue;
-        client::ObjectPtr rf = flavors_->Get("", it->get<std::string>());
-        if (!rf) {
-          return FailedPrecondition("ResourceFlavor " + it->get<std::string>() + " not found");
-        }
-        const Json& rspec = Field(*rf, "spec");
-        const Json& labels = Field(rspec, "nodeLabels");
-        for (auto l = labels.begin(); labels.is_object() && l != labels.end(); ++l) {
-          s.node_selector[l.key()] = *l;
-        }
-        for (const Json& t : Field(rspec, "tolerations")) s.tolerations.push_back(t);
-      }
-      out[s.name] = std::move(s);
+    for (PodSetStart& s : starts) {
+      std::string name = s.name;
+      out[name] = std::move(s);
     }
     return out;
   }

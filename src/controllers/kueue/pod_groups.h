@@ -12,11 +12,17 @@
 #include "base/status.h"
 #include "controllers/kueue/jobs.h"
 
+namespace skiff::client {
+class Informer;
+}
 namespace skiff::controllers {
 class Manager;
 }
 
 namespace skiff::controllers::kueue {
+
+// PodSetStartsOf's flavor lookup over the shared ResourceFlavor informer (jobs and pods).
+std::function<std::optional<Json>(const std::string&)> FlavorLookup(client::Informer* flavors);
 
 struct KueueConfig;
 
