@@ -2,6 +2,7 @@
 // Go-template placeholders, runtime/model container merge (args appended, env/ports/mounts by
 // key, resources per quantity), the storage initializer and the PVC mount.
 #include "controllers/inferenceservice/build.h"
+#include "controllers/inferenceservice/storage_initializer.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -219,56 +220,6 @@ std::string TemplateValue(const std::string& expr, const Json& meta, bool* ok) {
   return "";
 }
 
-constexpr char kStorageScript[] = R"py(
-import os, shutil, sys, tarfile, urllib.parse, urllib.request, zipfile
-uri, out = sys.argv[1], sys.argv[2]
-def fail(msg):
-    print(f"storage-initializer: {uri}: {msg}", file=sys.stderr, flush=True)
-    sys.exit(1)
-os.makedirs(out, exist_ok=True)
-def copy(src):
-    if os.path.isdir(src):
-        shutil.copytree(src, out, dirs_exist_ok=True)
-    elif os.path.isfile(src):
-        shutil.copy2(src, os.path.join(out, os.path.basename(src)))
-    else:
-        fail(f"{src} does not exist")
-def unpack(path):
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z: z.extractall(out)
-    elif path.endswith((".tar", ".tar.gz", ".tgz")):
-        with tarfile.open(path) as t: t.extractall(out)
-    else:
-        return
-    os.remove(path)
-u = urllib.parse.urlparse(uri)
-cloud = {"gs": "Google Cloud Storage", "s3": "Amazon S3", "hdfs": "HDFS", "webhdfs": "WebHDFS",
-         "hf": "the Hugging Face Hub", "modelscope": "ModelScope", "oci": "an OCI registry"}
-if uri.startswith("/"):
-    copy(uri)
-elif u.scheme == "file":
-    copy(uri[len("file://"):])
-elif u.scheme in ("http", "https") and u.netloc.endswith(".blob.core.windows.net"):
-    fail("Azure Blob Storage is not implemented by Skiff's storage initializer, and this host "
-         "cannot reach it; use file://, an absolute path, pvc://<claim>/<path> or http(s)://")
-elif u.scheme in ("http", "https"):
-    name = os.path.basename(u.path) or "model"
-    dest = os.path.join(out, name)
-    try:
-        with urllib.request.urlopen(uri, timeout=60) as r, open(dest, "wb") as f:
-            shutil.copyfileobj(r, f)
-    except Exception as e:
-        fail(f"download failed: {e}")
-    unpack(dest)
-elif u.scheme.split("+")[0] in cloud:
-    fail(f"the {u.scheme}:// scheme needs {cloud[u.scheme.split('+')[0]]}, which Skiff's storage "
-         "initializer does not implement yet (and this host cannot reach); use file://, an "
-         "absolute path, pvc://<claim>/<path> or http(s)://")
-else:
-    fail("unsupported storageUri scheme")
-n = sum(len(files) for _, _, files in os.walk(out))
-print(f"storage-initializer: {uri} -> {out} ({n} files)", flush=True)
-)py";
 
 }  // namespace
 
@@ -386,8 +337,6 @@ void ApplyTemplate(Json& doc, const Json& meta) {
   doc = out;
 }
 
-const char* StorageInitializerScript() { return kStorageScript; }
-
 StatusOr<Rendered> RenderPredictor(const Json& isvc, const Json& runtime) {
   const Json& meta = Field(isvc, "metadata");
   std::string name = StringField(meta, "name");
@@ -466,22 +415,7 @@ StatusOr<Rendered> RenderPredictor(const Json& isvc, const Json& runtime) {
     if (!path.empty()) mount["subPath"] = path;
     AddMount(*kc, std::move(mount));
   } else if (!uri.empty()) {
-    MergeListBy(pod["volumes"],
-                Json::array({{{"name", kProvisionVolume}, {"emptyDir", Json::object()}}}), "name");
-    Json init = {
-        {"name", kStorageInitializer},
-        {"image", "kserve/storage-initializer:latest"},
-        {"command", Json::array({"/usr/bin/python3", "-c", kStorageScript})},
-        {"args", Json::array({uri, kModelDir})},
-        {"resources",
-         {{"requests", {{"cpu", "100m"}, {"memory", "100Mi"}}},
-          {"limits", {{"cpu", "1"}, {"memory", "1Gi"}}}}},
-        {"terminationMessagePolicy", "FallbackToLogsOnError"},
-        {"volumeMounts", Json::array({{{"name", kProvisionVolume}, {"mountPath", kModelDir}}})}};
-    Json& inits = pod["initContainers"];
-    if (!inits.is_array()) inits = Json::array();
-    if (!FindNamed(inits, "name", kStorageInitializer)) inits.push_back(std::move(init));
-    AddMount(*kc, {{"name", kProvisionVolume}, {"mountPath", kModelDir}, {"readOnly", read_only}});
+    AddStorageInitializer(uri, read_only, &pod, kc);
   }
   int port = kContainerPort;
   if (Field(*kc, "ports").is_array() && !(*kc)["ports"].empty() &&

@@ -73,7 +73,4 @@ struct Rendered {
 };
 StatusOr<Rendered> RenderPredictor(const Json& isvc, const Json& runtime);
 
-// Python source of the storage initializer (argv: storageUri, destination).
-const char* StorageInitializerScript();
-
 }  // namespace skiff::controllers::inferenceservice
