@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "controllers/runtime/conditions.h"
@@ -209,11 +210,116 @@ TEST_F(IsvcControllerTest, ExplicitRuntimeMissingAndKnativeMode) {
   EXPECT_TRUE(
       Eventually([&] { return HasCondition("named", "Ready", "False", "RuntimeNotRecognized"); }));
   ASSERT_TRUE(
-      CreateIsvc("kn", kSklearn, R"({"serving.kserve.io/deploymentMode": "Serverless"})").ok());
+      CreateIsvc("mm", kSklearn, R"({"serving.kserve.io/deploymentMode": "ModelMesh"})").ok());
   EXPECT_TRUE(Eventually(
-      [&] { return HasCondition("kn", "Ready", "False", "DeploymentModeNotSupported"); }));
-  EXPECT_EQ(IsvcStatus("kn")["deploymentMode"], "Knative");
-  EXPECT_FALSE(Get(deployments_, "default", "kn-predictor").ok());
+      [&] { return HasCondition("mm", "Ready", "False", "DeploymentModeNotSupported"); }));
+  EXPECT_FALSE(Get(deployments_, "default", "mm-predictor").ok());
+}
+
+// Knative mode end to end against the API server: revision 1 takes 100%, a new model with
+// canaryTrafficPercent 10 splits 10/90 once ready, removing the field promotes, 0 rolls back,
+// and a revision that fails never gets traffic while the isvc reports why.
+TEST_F(IsvcControllerTest, KnativeRevisionsCanaryPromoteRollback) {
+  ASSERT_TRUE(
+      CreateIsvc("kn", kSklearn, R"({"serving.kserve.io/deploymentMode": "Serverless"})").ok());
+  auto traffic = [&] { return IsvcStatus("kn")["components"]["predictor"].value("traffic", Json::array()); };
+  auto pct = [&](const std::string& rev) {
+    int sum = 0;
+    for (const Json& t : traffic()) {
+      if (t.value("revisionName", "") == rev) sum += t.value("percent", 0);
+    }
+    return sum;
+  };
+  ASSERT_TRUE(Eventually([&] { return Get(deployments_, "default", "kn-predictor-00001").ok(); }));
+  auto d1 = Get(deployments_, "default", "kn-predictor-00001");
+  EXPECT_EQ((*d1)["spec"]["selector"]["matchLabels"]["serving.knative.dev/revision"],
+            "kn-predictor-00001");
+  EXPECT_EQ((*d1)["metadata"]["annotations"]["autoscaling.knative.dev/min-scale"], "1");
+  EXPECT_EQ((*d1)["metadata"]["annotations"]["autoscaling.knative.dev/max-scale"], "3");
+  EXPECT_TRUE(Get(services_, "default", "kn-predictor-00001").ok());
+  EXPECT_TRUE(HasCondition("kn", "Ready", "Unknown"));
+  EXPECT_TRUE(traffic().empty());
+  MarkDeploymentAvailable("kn-predictor-00001");
+  ASSERT_TRUE(Eventually([&] { return HasCondition("kn", "Ready", "True"); }));
+  EXPECT_EQ(pct("kn-predictor-00001"), 100);
+  EXPECT_EQ(IsvcStatus("kn")["url"], "http://kn.default.example.com");
+  EXPECT_EQ(IsvcStatus("kn")["components"]["predictor"]["latestRolledoutRevision"],
+            "kn-predictor-00001");
+
+  auto update = [&](const std::function<void(Json&)>& edit) {
+    ASSERT_TRUE(Eventually([&] {
+      auto o = Get(isvcs_, "default", "kn");
+      if (!o.ok()) return false;
+      edit((*o)["spec"]["predictor"]);
+      return env_.client()->Replace(isvcs_, "default", "kn", *o).ok();
+    }));
+  };
+  // Canary: a new model at 10%. Until revision 2 is ready the old one keeps everything.
+  update([](Json& p) {
+    p["model"]["storageUri"] = "file:///srv/models/lr";
+    p["canaryTrafficPercent"] = 10;
+  });
+  ASSERT_TRUE(Eventually([&] { return Get(deployments_, "default", "kn-predictor-00002").ok(); }));
+  EXPECT_TRUE(Eventually([&] { return HasCondition("kn", "Ready", "Unknown"); }));
+  EXPECT_EQ(pct("kn-predictor-00001"), 100);
+  MarkDeploymentAvailable("kn-predictor-00002");
+  ASSERT_TRUE(Eventually([&] { return pct("kn-predictor-00002") == 10; }));
+  EXPECT_EQ(pct("kn-predictor-00001"), 90);
+  for (const Json& t : traffic()) {
+    if (t["revisionName"] == "kn-predictor-00001") {
+      EXPECT_EQ(t["tag"], "prev");
+      EXPECT_EQ(t["url"], "http://prev-kn-predictor.default.example.com");
+    }
+  }
+  // Changing only the percentage makes no revision.
+  update([](Json& p) { p["canaryTrafficPercent"] = 30; });
+  ASSERT_TRUE(Eventually([&] { return pct("kn-predictor-00002") == 30; }));
+  EXPECT_FALSE(Get(deployments_, "default", "kn-predictor-00003").ok());
+  // Promote.
+  update([](Json& p) { p.erase("canaryTrafficPercent"); });
+  ASSERT_TRUE(Eventually([&] { return pct("kn-predictor-00002") == 100; }));
+  Json comp = IsvcStatus("kn")["components"]["predictor"];
+  EXPECT_EQ(comp["latestRolledoutRevision"], "kn-predictor-00002");
+  EXPECT_EQ(comp["previousRolledoutRevision"], "kn-predictor-00001");
+  // Roll back: 0% to the latest sends everything to the previous rollout.
+  update([](Json& p) { p["canaryTrafficPercent"] = 0; });
+  ASSERT_TRUE(Eventually([&] { return pct("kn-predictor-00001") == 100; }));
+  EXPECT_EQ(pct("kn-predictor-00002"), 0);
+  EXPECT_EQ(IsvcStatus("kn")["components"]["predictor"]["latestRolledoutRevision"],
+            "kn-predictor-00001");
+
+  // A broken revision: its storage initializer fails. No traffic moves; Ready=False says why.
+  update([](Json& p) {
+    p.erase("canaryTrafficPercent");
+    p["model"]["storageUri"] = "file:///srv/models/broken";
+  });
+  ASSERT_TRUE(Eventually([&] { return Get(deployments_, "default", "kn-predictor-00003").ok(); }));
+  Json pod = {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata",
+               {{"name", "kn-predictor-00003-abc"},
+                {"labels",
+                 {{"serving.kserve.io/inferenceservice", "kn"},
+                  {"component", "predictor"},
+                  {"serving.knative.dev/revision", "kn-predictor-00003"}}}}},
+              {"spec", {{"containers", Json::array({{{"name", "kserve-container"}, {"image", "x"}}})}}}};
+  ASSERT_TRUE(env_.client()->Create(pods_, "default", pod).ok());
+  ASSERT_TRUE(Eventually([&] {
+    auto p = Get(pods_, "default", "kn-predictor-00003-abc");
+    if (!p.ok()) return false;
+    (*p)["status"] = Json::parse(R"({"phase": "Pending", "initContainerStatuses": [
+      {"name": "storage-initializer", "ready": false, "restartCount": 1, "image": "x", "imageID": "",
+       "state": {"terminated": {"exitCode": 1, "reason": "Error", "message": "no such model"}}}]})");
+    client::WriteOptions o;
+    o.subresource = "status";
+    return env_.client()->Replace(pods_, "default", "kn-predictor-00003-abc", *p, o).ok();
+  }));
+  ASSERT_TRUE(Eventually([&] { return HasCondition("kn", "Ready", "False", "RevisionFailed"); }));
+  Json st = IsvcStatus("kn");
+  EXPECT_EQ(st["modelStatus"]["transitionStatus"], "BlockedByFailedLoad");
+  EXPECT_EQ(st["modelStatus"]["lastFailureInfo"]["modelRevisionName"], "kn-predictor-00003");
+  EXPECT_EQ(pct("kn-predictor-00003"), 0);
+  EXPECT_EQ(pct("kn-predictor-00002"), 100);  // the latest ready revision
 }
 
 TEST_F(IsvcControllerTest, FailedStorageInitializerBlocksModel) {

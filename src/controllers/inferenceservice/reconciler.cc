@@ -1,6 +1,7 @@
 // The InferenceService reconciler (Standard mode): runtime selection, predictor Deployment and
 // Service create/update, status from the Deployment and its pods; and the installer that keeps
 // the built-in ClusterServingRuntimes present.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include "controllers/inferenceservice/build.h"
 #include "controllers/inferenceservice/builtin_runtimes.h"
 #include "controllers/inferenceservice/isvc_controller.h"
+#include "controllers/inferenceservice/knative.h"
 #include "controllers/runtime/builtin_objects.h"
 #include "controllers/runtime/conditions.h"
 #include "controllers/runtime/controller.h"
@@ -23,6 +25,8 @@ namespace {
 constexpr char kSpecHashAnnotation[] = "serving.skiff.dev/spec-hash";
 constexpr char kFieldManager[] = "kserve-controller";
 constexpr char kDomain[] = "example.com";
+// Revisions with no traffic and no rollout role kept (scaled to zero) before GC deletes them.
+constexpr size_t kRetainedRevisions = 3;
 
 std::string Fnv1a(const std::string& s) {
   uint64_t h = 1469598103934665603ull;
@@ -38,12 +42,6 @@ std::string Fnv1a(const std::string& s) {
 int64_t IntField(const Json& obj, const char* key) {
   const Json& v = Field(obj, key);
   return v.is_number_integer() ? v.get<int64_t>() : 0;
-}
-
-std::string Revision(const std::string& component, int64_t generation) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%05lld", static_cast<long long>(generation));
-  return component + "-" + buf;
 }
 
 struct PendingEvent {
@@ -134,11 +132,11 @@ class IsvcReconciler final : public Reconciler {
       }
     };
 
-    if (mode != "Standard") {
+    if (mode != "Standard" && mode != "Knative") {
       not_ready("DeploymentModeNotSupported",
                 "deployment mode " + mode +
-                    " is not implemented by Skiff yet; use the default Standard mode "
-                    "(annotation serving.kserve.io/deploymentMode: Standard)");
+                    " is not implemented by Skiff; use Standard (the default) or Knative "
+                    "(annotation serving.kserve.io/deploymentMode)");
       return WriteStatus(req, isvc, old_status, std::move(status), events);
     }
 
@@ -174,6 +172,10 @@ class IsvcReconciler final : public Reconciler {
     if (!rendered.ok()) {
       not_ready("InvalidPredictorSpec", rendered.status().message());
       return WriteStatus(req, isvc, old_status, std::move(status), events);
+    }
+    if (mode == "Knative") {
+      return ReconcileKnative(req, isvc, old_status, std::move(status), *rendered,
+                              std::move(events));
     }
     std::string component = req.name + "-predictor";
     client::ObjectPtr dep = deployments_->Get(req.ns, component);
@@ -292,9 +294,9 @@ class IsvcReconciler final : public Reconciler {
     bool is_ready = ready.status == "True";
     Json& comp = (*status)["components"]["predictor"];
     if (!comp.is_object()) comp = Json::object();
-    if (dep) comp["latestCreatedRevision"] = Revision(component, generation);
+    if (dep) comp["latestCreatedRevision"] = RevisionName(component, generation);
     if (is_ready && current) {
-      std::string rev = Revision(component, generation);
+      std::string rev = RevisionName(component, generation);
       comp["latestReadyRevision"] = rev;
       comp["latestRolledoutRevision"] = rev;
       comp["url"] = "http://" + component + "." + ns + "." + kDomain;
@@ -307,14 +309,23 @@ class IsvcReconciler final : public Reconciler {
       (*status)["address"] = {{"url", "http://" + component + "." + ns + ".svc.cluster.local"}};
     }
 
-    // modelStatus from the predictor's pods.
+    UpdateModelStatus(ns, name, "", is_ready && current, status, now);
+  }
+
+  // modelStatus from the predictor's pods (of `revision` only, when set). `loaded`: the
+  // InferenceService is Ready with its latest spec.
+  void UpdateModelStatus(const std::string& ns, const std::string& name,
+                         const std::string& revision, bool loaded, Json* status,
+                         const std::string& now) {
+    bool is_ready = loaded, current = loaded;
     Json failure;
     bool loading = false;
     int64_t ready_pods = 0;
     for (const client::ObjectPtr& p : pods_->List(ns)) {
       const Json& labels = Field(Field(*p, "metadata"), "labels");
       if (StringField(labels, kIsvcLabel) != name ||
-          StringField(labels, kComponentLabel) != "predictor") {
+          StringField(labels, kComponentLabel) != "predictor" ||
+          (!revision.empty() && StringField(labels, kRevisionLabel) != revision)) {
         continue;
       }
       if (failure.is_null()) PodFailure(*p, &failure);
@@ -341,6 +352,198 @@ class IsvcReconciler final : public Reconciler {
     }
     next["copies"] = {{"failedCopies", failure.is_null() ? 0 : 1}, {"totalCopies", ready_pods}};
     ms = std::move(next);
+  }
+
+  // Knative mode: one Deployment + Service per revision, the split written to
+  // components.predictor.traffic (the gateway routes by it) and the rollout bookkeeping.
+  StatusOr<Result> ReconcileKnative(const Request& req, const Json& isvc, const Json& old_status,
+                                    Json status, const Rendered& rendered,
+                                    std::vector<PendingEvent> events) {
+    std::string now = NowRfc3339();
+    std::string component = req.name + "-predictor";
+    std::string uid = MetaString(isvc, "uid");
+    Json& conds = status["conditions"];
+
+    struct Rev {
+      client::ObjectPtr dep;
+      int64_t number;
+      std::string name;
+    };
+    std::vector<Rev> revs;
+    for (const client::ObjectPtr& d : deployments_->List(req.ns)) {
+      if (!IsControlledBy(*d, uid)) continue;
+      if (StringField(Field(Field(*d, "metadata"), "labels"), kConfigurationLabel) != component) {
+        continue;
+      }
+      std::string name = MetaString(*d, "name");
+      int64_t n = RevisionNumber(component, name);
+      if (n > 0) revs.push_back({d, n, name});
+    }
+    std::sort(revs.begin(), revs.end(), [](const Rev& a, const Rev& b) { return a.number < b.number; });
+
+    // A new revision when the template changed (or there is none).
+    std::string hash = TemplateHash(isvc, rendered);
+    auto annotation = [](const client::ObjectPtr& o, const char* key) {
+      return StringField(Field(Field(*o, "metadata"), "annotations"), key);
+    };
+    if (revs.empty() || annotation(revs.back().dep, kTemplateHashAnnotation) != hash) {
+      int64_t next = revs.empty() ? 1 : revs.back().number + 1;
+      // The status remembers the newest number, so a deleted latest revision is not reused.
+      int64_t created = RevisionNumber(
+          component,
+          StringField(Field(Field(old_status, "components"), "predictor"), "latestCreatedRevision"));
+      if (created >= next && (revs.empty() || created > revs.back().number)) next = created + 1;
+      std::string rev = RevisionName(component, next);
+      Rendered objs = RevisionObjects(isvc, rendered, rev, hash);
+      client::WriteOptions opts;
+      opts.field_manager = kFieldManager;
+      auto s = mgr_->client().Create(services_->resource(), req.ns, objs.service, opts);
+      if (!s.ok() && s.status().code() != StatusCode::kAlreadyExists) return s.status();
+      auto d = mgr_->client().Create(deployments_->resource(), req.ns, objs.deployment, opts);
+      if (!d.ok() && d.status().code() != StatusCode::kAlreadyExists) return d.status();
+      if (d.ok()) {
+        events_->Event(isvc, "Normal", "RevisionCreated", "Created revision " + rev);
+        revs.push_back({std::make_shared<const Json>(*d), next, rev});
+      } else {
+        return Result{std::chrono::milliseconds(200)};  // the cache has not seen it yet
+      }
+    }
+
+    // Per revision: ready (once), or failed before it ever was.
+    Rollout rollout;
+    const Json& old_pred = Field(Field(old_status, "components"), "predictor");
+    rollout.latest_rolledout = StringField(old_pred, "latestRolledoutRevision");
+    rollout.previous_rolledout = StringField(old_pred, "previousRolledoutRevision");
+    rollout.latest_created = revs.back().name;
+    Json latest_failure;
+    for (const Rev& r : revs) {
+      bool ready = annotation(r.dep, kRevisionReadyAnnotation) == "true";
+      if (!ready && IntField(Field(*r.dep, "status"), "availableReplicas") > 0) {
+        Json patch = {{"metadata", {{"annotations", {{kRevisionReadyAnnotation, "true"}}}}}};
+        client::PatchOptions po;
+        po.field_manager = kFieldManager;
+        auto p = mgr_->client().Patch(deployments_->resource(), req.ns, r.name, DumpJson(patch), po);
+        if (!p.ok() && p.status().code() != StatusCode::kNotFound) return p.status();
+        ready = p.ok();
+        if (ready) events_->Event(isvc, "Normal", "RevisionReady", "Revision " + r.name + " is ready");
+      }
+      if (ready) rollout.latest_ready = r.name;
+    }
+    const Rev& latest = revs.back();
+    bool latest_ready = rollout.latest_ready == latest.name;
+    if (!latest_ready) {
+      for (const client::ObjectPtr& p : pods_->List(req.ns)) {
+        if (StringField(Field(Field(*p, "metadata"), "labels"), kRevisionLabel) != latest.name) {
+          continue;
+        }
+        if (PodFailure(*p, &latest_failure)) break;
+      }
+      const Json* progressing = FindCondition(Field(Field(*latest.dep, "status"), "conditions"),
+                                              "Progressing");
+      if (latest_failure.is_null() && progressing &&
+          StringField(*progressing, "status") == "False") {
+        latest_failure = {{"reason", StringField(*progressing, "reason")},
+                          {"message", StringField(*progressing, "message")}};
+      }
+    }
+
+    // The split, settled: a roll back changes latestRolledout, which changes the split once.
+    const Json& canary_field = Field(Field(Field(isvc, "spec"), "predictor"), "canaryTrafficPercent");
+    std::optional<int> canary;
+    if (canary_field.is_number_integer()) canary = canary_field.get<int>();
+    bool tags = StringField(Field(Field(isvc, "metadata"), "annotations"),
+                            "serving.kserve.io/enable-tag-routing") == "true";
+    std::vector<TrafficTarget> traffic = ComputeTraffic(canary, tags, rollout);
+    for (int i = 0; i < 2 && PropagateRollout(traffic, &rollout); ++i) {
+      traffic = ComputeTraffic(canary, tags, rollout);
+    }
+
+    // Conditions, as the Knative Service's propagate into the InferenceService.
+    Condition config{"PredictorConfigurationReady", "Unknown", "RevisionMissing",
+                     "Revision " + latest.name + " is not ready yet"};
+    if (latest_ready) {
+      config = {"PredictorConfigurationReady", "True", "", ""};
+    } else if (!latest_failure.is_null()) {
+      config = {"PredictorConfigurationReady", "False", "RevisionFailed",
+                "Revision " + latest.name + " failed: " + StringField(latest_failure, "message")};
+    }
+    Condition route = traffic.empty()
+                          ? Condition{"PredictorRouteReady", "Unknown", "RevisionMissing",
+                                      "no revision is ready to take traffic"}
+                          : Condition{"PredictorRouteReady", "True", "", ""};
+    Condition pred{"PredictorReady", config.status, config.reason, config.message};
+    if (pred.status == "True" && route.status != "True") {
+      pred = {"PredictorReady", route.status, route.reason, route.message};
+    }
+    Condition ingress = traffic.empty()
+                            ? Condition{"IngressReady", "Unknown", "RevisionMissing",
+                                        "no revision is ready to take traffic"}
+                            : Condition{"IngressReady", "True", "", ""};
+    for (const Condition& c : {config, route, pred, ingress}) SetCondition(&conds, c, now);
+    SetCondition(&conds, {"LatestDeploymentReady", config.status, config.reason, config.message},
+                 now);
+    SetCondition(&conds, {"RoutesReady", route.status, route.reason, route.message}, now);
+    Condition ready{"Ready", "True", "", ""};
+    for (const Condition* c : {&pred, &ingress}) {
+      if (c->status == "False" || (c->status == "Unknown" && ready.status == "True")) {
+        ready = {"Ready", c->status, c->reason, c->message};
+        if (c->status == "False") break;
+      }
+    }
+    if (SetCondition(&conds, ready, now) && ready.status == "False") {
+      events.push_back({"Warning", ready.reason, ready.message});
+    }
+
+    Json& comp = status["components"]["predictor"];
+    comp = Json::object();
+    comp["latestCreatedRevision"] = rollout.latest_created;
+    if (!rollout.latest_ready.empty()) comp["latestReadyRevision"] = rollout.latest_ready;
+    if (!rollout.latest_rolledout.empty()) {
+      comp["latestRolledoutRevision"] = rollout.latest_rolledout;
+    }
+    if (!rollout.previous_rolledout.empty()) {
+      comp["previousRolledoutRevision"] = rollout.previous_rolledout;
+    }
+    comp["traffic"] = TrafficJson(traffic, component, req.ns, kDomain);
+    if (!traffic.empty()) {
+      comp["url"] = "http://" + component + "." + req.ns + "." + kDomain;
+      comp["address"] = {{"url", "http://" + component + "." + req.ns + ".svc.cluster.local"}};
+      status["url"] = "http://" + req.name + "." + req.ns + "." + kDomain;
+      status["address"] = {{"url", "http://" + req.name + "." + req.ns + ".svc.cluster.local"}};
+    }
+    UpdateModelStatus(req.ns, req.name, latest.name, ready.status == "True" && latest_ready,
+                      &status, now);
+    if (!latest_failure.is_null()) {
+      Json& info = status["modelStatus"]["lastFailureInfo"];
+      if (!info.is_object()) {
+        Json f = latest_failure;
+        f["modelRevisionName"] = latest.name;
+        KeepFailureTime(status["modelStatus"], &f, now);
+        info = std::move(f);
+        status["modelStatus"]["transitionStatus"] = "BlockedByFailedLoad";
+      } else {
+        info["modelRevisionName"] = latest.name;
+      }
+    }
+
+    // Revisions nobody routes to and that are not among the named ones: keep the newest
+    // kRetainedRevisions, delete older ones (Knative's revision GC, simplified).
+    std::vector<const Rev*> idle;
+    for (const Rev& r : revs) {
+      bool named = r.name == rollout.latest_created || r.name == rollout.latest_ready ||
+                   r.name == rollout.latest_rolledout || r.name == rollout.previous_rolledout;
+      for (const TrafficTarget& t : traffic) named = named || t.revision == r.name;
+      if (!named) idle.push_back(&r);
+    }
+    for (size_t i = 0; i + kRetainedRevisions < idle.size(); ++i) {
+      client::DeleteOptions del;
+      del.propagation_policy = "Background";
+      auto d = mgr_->client().Delete(deployments_->resource(), req.ns, idle[i]->name, del);
+      if (!d.ok() && d.status().code() != StatusCode::kNotFound) return d.status();
+      auto s = mgr_->client().Delete(services_->resource(), req.ns, idle[i]->name, del);
+      if (!s.ok() && s.status().code() != StatusCode::kNotFound) return s.status();
+    }
+    return WriteStatus(req, isvc, old_status, std::move(status), events);
   }
 
   StatusOr<Result> WriteStatus(const Request& req, const Json& isvc, const Json& old_status,
