@@ -16,6 +16,95 @@ std::string S(const Json& o, const char* k) {
   return v.is_string() ? v.get<std::string>() : "";
 }
 
+// The ready "ip:port" addresses of Endpoints `key` ("ns/name").
+std::vector<std::string> ReadyAddresses(const std::map<std::string, Json>& endpoints,
+                                        const std::string& key) {
+  std::vector<std::string> eps;
+  auto it = endpoints.find(key);
+  if (it == endpoints.end()) return eps;
+  for (const Json& subset : F(it->second, "subsets")) {
+    const Json& ports = F(subset, "ports");
+    if (!ports.is_array() || ports.empty() || !F(ports[0], "port").is_number_integer()) continue;
+    std::string port = std::to_string(ports[0]["port"].get<int64_t>());
+    for (const Json& a : F(subset, "addresses")) {
+      if (!S(a, "ip").empty()) eps.push_back(S(a, "ip") + ":" + port);
+    }
+  }
+  return eps;
+}
+
+// The host of an http(s) URL ("" when there is none).
+std::string UrlHost(const std::string& url) {
+  size_t start = url.find("://");
+  if (start == std::string::npos) return "";
+  start += 3;
+  size_t end = url.find_first_of(":/", start);
+  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+gateway::Backend RevisionBackend(const std::string& ns, const std::string& revision, int weight,
+                                 const std::map<std::string, Json>& endpoints) {
+  gateway::Backend b;
+  b.revision = ns + "/" + revision;
+  b.weight = weight;
+  b.endpoints = ReadyAddresses(endpoints, b.revision);
+  return b;
+}
+
+bool ConditionFalse(const Json& status, const std::string& type) {
+  for (const Json& c : F(status, "conditions")) {
+    if (S(c, "type") == type) return S(c, "status") == "False";
+  }
+  return false;
+}
+
+// Knative mode: the main hosts split by components.predictor.traffic, one route per tag. Before
+// any revision is ready, requests go to the latest created one and wait in the activator,
+// unless it has failed.
+void KnativeRoutes(const Json& isvc, const std::string& name, const std::string& ns,
+                   const std::map<std::string, Json>& endpoints, gateway::Route base,
+                   std::vector<gateway::Route>* routes) {
+  const Json& status = F(isvc, "status");
+  const Json& pred = F(F(status, "components"), "predictor");
+  std::string domain = "example.com";
+  std::string top = UrlHost(S(status, "url"));
+  std::string prefix = name + "." + ns + ".";
+  if (top.size() > prefix.size() && top.rfind(prefix, 0) == 0) domain = top.substr(prefix.size());
+  std::string component = name + "-predictor";
+  base.hosts = {name + "." + ns + "." + domain, component + "." + ns + "." + domain};
+
+  std::vector<gateway::Backend> backends;
+  for (const Json& t : F(pred, "traffic")) {
+    std::string rev = S(t, "revisionName");
+    int percent = F(t, "percent").is_number_integer() ? t["percent"].get<int>() : 0;
+    if (rev.empty()) continue;
+    bool merged = false;
+    for (gateway::Backend& b : backends) {
+      if (b.revision == ns + "/" + rev) {
+        b.weight += percent;
+        merged = true;
+      }
+    }
+    if (!merged) backends.push_back(RevisionBackend(ns, rev, percent, endpoints));
+    std::string tag = S(t, "tag");
+    if (!tag.empty()) {
+      gateway::Route tr = base;
+      tr.hosts = {tag + "-" + component + "." + ns + "." + domain};
+      tr.backends = {RevisionBackend(ns, rev, 100, endpoints)};
+      routes->push_back(std::move(tr));
+    }
+  }
+  if (backends.empty()) {
+    std::string latest = S(pred, "latestCreatedRevision");
+    if (latest.empty()) return;
+    gateway::Backend b = RevisionBackend(ns, latest, 100, endpoints);
+    b.ready = !ConditionFalse(status, "PredictorConfigurationReady");
+    backends.push_back(std::move(b));
+  }
+  base.backends = std::move(backends);
+  routes->push_back(std::move(base));
+}
+
 }  // namespace
 
 std::vector<gateway::Route> IsvcRoutes(const std::vector<Json>& isvcs,
@@ -25,32 +114,23 @@ std::vector<gateway::Route> IsvcRoutes(const std::vector<Json>& isvcs,
     const Json& meta = F(isvc, "metadata");
     std::string name = S(meta, "name"), ns = S(meta, "namespace");
     if (name.empty() || ns.empty() || F(meta, "deletionTimestamp").is_string()) continue;
-    std::string mode = S(F(meta, "annotations"), "serving.kserve.io/deploymentMode");
-    if (mode == "Knative" || mode == "Serverless") continue;  // not served yet
     gateway::Route r;
-    r.hosts = {name + "." + ns + ".example.com", name + "-" + ns + ".example.com"};
-    gateway::Backend b;
-    b.revision = ns + "/" + name + "-predictor";
-    std::vector<std::string> eps;
-    auto it = endpoints.find(ns + "/" + name + "-predictor");
-    if (it != endpoints.end()) {
-      for (const Json& subset : F(it->second, "subsets")) {
-        const Json& ports = F(subset, "ports");
-        if (!ports.is_array() || ports.empty() || !F(ports[0], "port").is_number_integer()) {
-          continue;
-        }
-        std::string port = std::to_string(ports[0]["port"].get<int64_t>());
-        for (const Json& a : F(subset, "addresses")) {
-          if (!S(a, "ip").empty()) eps.push_back(S(a, "ip") + ":" + port);
-        }
-      }
-    }
-    b.endpoints = eps;
     const Json& timeout = F(F(F(isvc, "spec"), "predictor"), "timeout");
     if (timeout.is_number_integer() && timeout.get<int64_t>() > 0) {
       r.timeout = std::chrono::seconds(timeout.get<int64_t>());
     }
-    r.backends.push_back(std::move(b));
+    std::string mode = S(F(isvc, "status"), "deploymentMode");
+    if (mode.empty()) {
+      std::string a = S(F(meta, "annotations"), "serving.kserve.io/deploymentMode");
+      mode = a == "Serverless" ? "Knative" : a;
+    }
+    if (mode == "Knative") {
+      KnativeRoutes(isvc, name, ns, endpoints, std::move(r), &routes);
+      continue;
+    }
+    if (!mode.empty() && mode != "Standard" && mode != "RawDeployment") continue;
+    r.hosts = {name + "." + ns + ".example.com", name + "-" + ns + ".example.com"};
+    r.backends.push_back(RevisionBackend(ns, name + "-predictor", 100, endpoints));
     routes.push_back(std::move(r));
   }
   return routes;
