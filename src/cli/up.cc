@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -21,6 +22,7 @@
 #include "client/informer.h"
 #include "client/kubeconfig.h"
 #include "base/metrics.h"
+#include "controllers/kpa/kpa_controller.h"
 #include "controllers/kueue/config.h"
 #include "gateway/gateway.h"
 #include "controllers/runtime/controller.h"
@@ -139,11 +141,65 @@ int RunUp(const UpOptions& options) {
       return 1;
     }
   }
+  std::shared_ptr<controllers::kpa::KpaHandle> kpa;
+  // The inference gateway (:8080 by default): a busy port degrades, it does not stop `skiff up`.
+  // Started before the controllers so the autoscaler can read its load and its activator can
+  // wake revisions scaled to zero.
+  std::unique_ptr<gateway::Gateway> gw;
+  int gw_metrics = 0;
+  if (!options.gateway_listen.empty()) {
+    gateway::GatewayOptions go;
+    go.listen = options.gateway_listen;
+    go.workers = 1;
+    auto g = gateway::Gateway::Start(go);
+    if (g.ok()) {
+      gw = std::move(*g);
+      gateway::Gateway* raw = gw.get();
+      gw_metrics = metrics::Register([raw](std::string& out) { out += raw->RenderMetrics(); });
+      spdlog::info("component=gateway listening http={}", options.gateway_listen);
+    } else {
+      spdlog::warn("component=gateway degraded: {} (use --gateway-listen)", g.status().ToString());
+    }
+  }
+  // The autoscaler's sampler reads the gateway: stop it first, on every way out.
+  bool gateway_stopped = false;
+  auto stop_gateway = [&] {
+    if (gateway_stopped) return;
+    gateway_stopped = true;
+    if (kpa) kpa->Stop();
+    if (gw) {
+      gw->SetColdCallback(nullptr);
+      metrics::Unregister(gw_metrics);
+      gw->Stop();
+    }
+  };
+  struct OnExit {
+    std::function<void()> f;
+    ~OnExit() { f(); }
+  } gateway_guard{stop_gateway};
   if (options.controllers) {
     controllers::ManagerOptions mo;
     mo.leader_election = false;  // one process owns the data directory
     manager = std::make_unique<controllers::Manager>(cl.get(), mo);
     Status s = RegisterControllers(manager.get(), {});
+    if (s.ok() && gw) {
+      // Knative-mode revisions scale on the gateway's measurements.
+      gateway::Gateway* raw = gw.get();
+      controllers::kpa::KpaOptions ko;
+      ko.load = [raw](const std::string& rev) -> std::optional<controllers::kpa::RevisionLoad> {
+        std::optional<gateway::RevisionStats> st = raw->RevisionSnapshot(rev);
+        if (!st) return std::nullopt;
+        return controllers::kpa::RevisionLoad{static_cast<double>(st->concurrency),
+                                              st->requests_per_second};
+      };
+      auto k = controllers::kpa::Register(manager.get(), ko);
+      if (k.ok()) {
+        kpa = *k;
+        raw->SetColdCallback([handle = kpa](const std::string& rev) { handle->Poke(rev); });
+      } else {
+        s = k.status();
+      }
+    }
     if (s.ok()) s = manager->Start();
     if (!s.ok()) {
       std::cerr << "skiff up: controllers: " << s.ToString() << "\n";
@@ -187,26 +243,9 @@ int RunUp(const UpOptions& options) {
     }
     agent = std::move(*a);
   }
-  // The inference gateway (:8080 by default): a busy port degrades, it does not stop `skiff up`.
-  std::unique_ptr<gateway::Gateway> gw;
-  int gw_metrics = 0;
-  if (!options.gateway_listen.empty()) {
-    gateway::GatewayOptions go;
-    go.listen = options.gateway_listen;
-    go.workers = 1;
-    auto g = gateway::Gateway::Start(go);
-    if (g.ok()) {
-      gw = std::move(*g);
-      gateway::Gateway* raw = gw.get();
-      gw_metrics = metrics::Register([raw](std::string& out) { out += raw->RenderMetrics(); });
-      spdlog::info("component=gateway listening http={}", options.gateway_listen);
-      if (manager) {
-        Status s = RouteInferenceServices(*manager, raw);
-        if (!s.ok()) spdlog::warn("component=gateway no InferenceService routing: {}", s.ToString());
-      }
-    } else {
-      spdlog::warn("component=gateway degraded: {} (use --gateway-listen)", g.status().ToString());
-    }
+  if (gw && manager) {
+    Status s = RouteInferenceServices(*manager, gw.get());
+    if (!s.ok()) spdlog::warn("component=gateway no InferenceService routing: {}", s.ToString());
   }
   std::cerr << "skiff is up: " << (*server)->url() << "\n"
             << "  kubeconfig: " << (*server)->kubeconfig_path() << "\n"
@@ -214,10 +253,7 @@ int RunUp(const UpOptions& options) {
   int sig = WaitForTermination(set);
   spdlog::info("component=skiff received signal {}, shutting down", sig);
   // Pods keep running: the next `skiff up` on this data dir re-adopts them.
-  if (gw) {
-    metrics::Unregister(gw_metrics);
-    gw->Stop();
-  }
+  stop_gateway();
   if (agent) agent->Stop();
   if (net) net->Stop();
   if (manager) manager->Stop();

@@ -132,6 +132,7 @@ StatusOr<Container> ParseContainer(const Json& j, size_t index, bool init) {
   c.args = Strings(j, "args");
   c.working_dir = Str(j, "workingDir");
   c.sidecar = init && Str(j, "restartPolicy") == "Always";
+  c.termination_message_policy = Str(j, "terminationMessagePolicy", "File");
   ForEach(j, "env", [&](const Json& e) {
     EnvVar v;
     v.name = Str(e, "name");

@@ -90,6 +90,9 @@ struct Container {
   // An init container with restartPolicy Always (a native sidecar); unsupported, started as a
   // plain init container would be but not waited for.
   bool sidecar = false;
+  // "FallbackToLogsOnError": a failed container's message is the tail of its log (the program
+  // cannot write /dev/termination-log here). "File" (the default) leaves it empty.
+  std::string termination_message_policy = "File";
 };
 
 struct KeyToPath {

@@ -20,6 +20,45 @@ namespace skiff::node {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Kubernetes' FallbackToLogsOnError message: the last 80 lines or 2048 bytes of the log,
+// whichever is less, without the CRI prefix ("<time> <stream> <F|P> ").
+std::string LogTail(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  std::streamoff start = std::max<std::streamoff>(0, size - 16384);
+  in.seekg(start);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t pos = 0;
+  if (start > 0) {  // drop the partial first line
+    size_t nl = raw.find('\n');
+    pos = nl == std::string::npos ? raw.size() : nl + 1;
+  }
+  std::vector<std::string> lines;
+  while (pos < raw.size()) {
+    size_t nl = raw.find('\n', pos);
+    std::string line = raw.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? raw.size() : nl + 1;
+    size_t a = line.find(' ');
+    size_t b = a == std::string::npos ? a : line.find(' ', a + 1);
+    size_t c = b == std::string::npos ? b : line.find(' ', b + 1);
+    lines.push_back(c == std::string::npos ? line : line.substr(c + 1));
+  }
+  std::string out;
+  for (size_t i = lines.size() > 80 ? lines.size() - 80 : 0; i < lines.size(); ++i) {
+    out += lines[i];
+    out += '\n';
+  }
+  if (out.size() > 2048) out = out.substr(out.size() - 2048);
+  return out;
+}
+
+}  // namespace
+
+
 bool PodWorker::StartContainer(Run& run) {
   const Container& spec = SpecOf(*pod_, run.init, run.index);
   SystemTime now = ctx_.clock->Now();
@@ -274,6 +313,10 @@ void PodWorker::HandleExit(Run& run) {
     t.exit_code = info->signaled ? 128 + info->code : info->code;
     t.signal = 0;
     t.reason = t.exit_code == 0 ? "Completed" : "Error";
+  }
+  if (info && t.exit_code != 0 && pod_ &&
+      SpecOf(*pod_, run.init, run.index).termination_message_policy == "FallbackToLogsOnError") {
+    t.message = LogTail(LogDir() + "/" + run.name + ".log");
   }
   if (ctx_.cgroups != nullptr && ctx_.cgroups->OomKills(uid_, run.name) > run.oom_base) {
     t.reason = "OOMKilled";

@@ -133,6 +133,8 @@ std::vector<Setter> Setters() {
        }},
       {"enable_fixed_response", true, "serve /bench/fixed, a constant answer (benchmarks)",
        boolean(&ServerOptions::enable_fixed_response, "enable_fixed_response")},
+      {"exit_on_load_failure", true, "exit 1 when the model fails to load (KServe's behaviour)",
+       boolean(&ServerOptions::exit_on_load_failure, "exit_on_load_failure")},
   };
 }
 

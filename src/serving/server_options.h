@@ -48,6 +48,9 @@ struct ServerOptions {
   // --enable_fixed_response: serve `/bench/fixed`, a constant answer on the same HTTP stack
   // (the benchmark's physical limit).
   bool enable_fixed_response = false;
+  // --exit_on_load_failure: exit 1 when the model fails to load, as KServe's model servers do
+  // (the pod restarts and shows why); without it the server stays live and answers 503.
+  bool exit_on_load_failure = false;
   // Values of the runtime's own flags (RuntimeFlag), defaults filled in; key without dashes.
   std::map<std::string, std::string, std::less<>> runtime_flags;
 

@@ -214,7 +214,7 @@ TEST(RenderPredictor, SeedShapeOnSklearnRuntime) {
   EXPECT_EQ(c["name"], "kserve-container");
   EXPECT_EQ(c["image"], "skiff/serve-sklearn");
   EXPECT_EQ(c["args"], Json::parse(R"(["--model_name=fraud-detector", "--model_dir=/mnt/models",
-      "--http_port=8080", "--workers=2"])"));
+      "--http_port=8080", "--exit_on_load_failure", "--workers=2"])"));
   EXPECT_EQ(c["env"][0]["name"], "PREDICT_PROBA");
   EXPECT_EQ(c["resources"]["requests"]["memory"], "512Mi");
   EXPECT_EQ(c["resources"]["limits"]["memory"], "1Gi");

@@ -26,8 +26,10 @@ constexpr char kRuntimes[] = R"yaml(
     containers:
     - name: kserve-container
       image: skiff/serve-sklearn
-      args: ["--model_name={{.Name}}", "--model_dir=/mnt/models", "--http_port=8080"]
+      args: ["--model_name={{.Name}}", "--model_dir=/mnt/models", "--http_port=8080",
+             "--exit_on_load_failure"]
       ports: [{containerPort: 8080, protocol: TCP}]
+      terminationMessagePolicy: FallbackToLogsOnError
       readinessProbe: {httpGet: {path: /v2/health/ready, port: 8080}, periodSeconds: 1}
       resources:
         requests: {cpu: 100m, memory: 256Mi}
@@ -45,8 +47,9 @@ constexpr char kRuntimes[] = R"yaml(
     - name: kserve-container
       image: skiff/serve-xgboost
       args: ["--model_name={{.Name}}", "--model_dir=/mnt/models", "--http_port=8080",
-             "--nthread=1"]
+             "--nthread=1", "--exit_on_load_failure"]
       ports: [{containerPort: 8080, protocol: TCP}]
+      terminationMessagePolicy: FallbackToLogsOnError
       readinessProbe: {httpGet: {path: /v2/health/ready, port: 8080}, periodSeconds: 1}
       resources:
         requests: {cpu: 100m, memory: 256Mi}
@@ -63,8 +66,10 @@ constexpr char kRuntimes[] = R"yaml(
     containers:
     - name: kserve-container
       image: skiff/serve-torch
-      args: ["--model_name={{.Name}}", "--model_dir=/mnt/models", "--http_port=8080"]
+      args: ["--model_name={{.Name}}", "--model_dir=/mnt/models", "--http_port=8080",
+             "--exit_on_load_failure"]
       ports: [{containerPort: 8080, protocol: TCP}]
+      terminationMessagePolicy: FallbackToLogsOnError
       readinessProbe: {httpGet: {path: /v2/health/ready, port: 8080}, periodSeconds: 1}
       resources:
         requests: {cpu: 100m, memory: 512Mi}

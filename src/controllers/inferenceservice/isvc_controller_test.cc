@@ -237,7 +237,7 @@ TEST_F(IsvcControllerTest, KnativeRevisionsCanaryPromoteRollback) {
   EXPECT_EQ((*d1)["metadata"]["annotations"]["autoscaling.knative.dev/min-scale"], "1");
   EXPECT_EQ((*d1)["metadata"]["annotations"]["autoscaling.knative.dev/max-scale"], "3");
   EXPECT_TRUE(Get(services_, "default", "kn-predictor-00001").ok());
-  EXPECT_TRUE(HasCondition("kn", "Ready", "Unknown"));
+  EXPECT_TRUE(Eventually([&] { return HasCondition("kn", "Ready", "Unknown"); }));
   EXPECT_TRUE(traffic().empty());
   MarkDeploymentAvailable("kn-predictor-00001");
   ASSERT_TRUE(Eventually([&] { return HasCondition("kn", "Ready", "True"); }));

@@ -68,6 +68,8 @@ bool PodFailure(const Json& pod, Json* info) {
       std::string msg = StringField(*term, "message");
       if (msg.empty()) msg = StringField(*term, "reason", "Error");
       while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+      // A log tail (FallbackToLogsOnError): its last line is the error.
+      if (size_t nl = msg.rfind('\n'); nl != std::string::npos) msg = msg.substr(nl + 1);
       *info = {{"location", MetaString(pod, "name")},
                {"reason", "ModelLoadFailed"},
                {"message", name + ": " + msg},

@@ -62,7 +62,18 @@ int ServeMain(int argc, char** argv, const ServeMainSpec& spec) {
                                                static_cast<int64_t>(options.max_latency_ms * 1000)),
                                            .loop_batching = options.loop_batching},
                               std::move(*runtime), metrics);
-  model->LoadAsync();
+  if (options.exit_on_load_failure) {
+    model->LoadAsync([](Status s) {
+      if (s.ok()) return;
+      // One line on stderr: the pod's termination message (FallbackToLogsOnError).
+      std::fprintf(stderr, "model failed to load: %s\n", std::string(s.message()).c_str());
+      std::fflush(stderr);
+      spdlog::shutdown();
+      std::_Exit(1);
+    });
+  } else {
+    model->LoadAsync();
+  }
 
   std::unique_ptr<PayloadLogger> payload_logger;
   if (!options.logger_url.empty()) {
