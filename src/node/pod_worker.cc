@@ -341,6 +341,12 @@ void PodWorker::SyncContainers(SteadyTime* wake) {
   }
 }
 
+bool PodWorker::AggressiveReadiness(const Run& run) const {
+  if (run.st.ready || !pod_) return false;
+  auto it = pod_->annotations.find(kAggressiveReadinessAnnotation);
+  return it != pod_->annotations.end() && it->second == "true";
+}
+
 void PodWorker::SyncProbes(Run& run, SteadyTime* wake) {
   if (run.pid == 0 || run.stopping || run.exec_fd >= 0) return;
   const Container& spec = SpecOf(*pod_, run.init, run.index);
@@ -358,7 +364,9 @@ void PodWorker::SyncProbes(Run& run, SteadyTime* wake) {
     }
     const Probe& probe = **probes[k];
     run.inflight[k] = true;
-    run.next_probe[k] = now + std::chrono::seconds(probe.period_seconds);
+    run.next_probe[k] = now + (k == 1 && AggressiveReadiness(run)
+                                   ? kAggressiveProbePeriod
+                                   : std::chrono::milliseconds(probe.period_seconds * 1000));
     *wake = std::min(*wake, run.next_probe[k]);
     ProbeTarget target{.pod_ip = pod_ip_.empty() ? "127.0.0.1" : pod_ip_,
                        .ns_pid = ctx_.sandbox && !pod_->host_network ? run.pid : 0,
@@ -387,7 +395,7 @@ bool PodWorker::OnProbeResult(const std::string& container, int kind, bool succe
   const std::optional<Probe>& probe =
       kind == 0 ? spec.startup_probe : (kind == 1 ? spec.readiness_probe : spec.liveness_probe);
   if (!probe) return true;
-  if (!success)
+  if (!success && !(kind == 1 && AggressiveReadiness(*run)))
     Event("Warning", "Unhealthy", std::string(kProbeNames[kind]) + " probe failed: " + message);
   bool changed = run->trackers[kind].Record(*probe, success);
   auto result = run->trackers[kind].result();

@@ -88,6 +88,10 @@ class PodWorker {
   void SyncContainers(SteadyTime* wake);
   bool MaybeRestart(Run& run, SteadyTime* wake);
   void SyncProbes(Run& run, SteadyTime* wake);
+  // Readiness probed every kAggressiveProbePeriod until ready, without Unhealthy events, for pods
+  // annotated kAggressiveReadinessAnnotation (what Knative's queue-proxy does for a revision's
+  // container, so a pod woken from zero takes traffic as soon as its model is loaded).
+  bool AggressiveReadiness(const Run& run) const;
   void WriteStatus();
   void Persist();
   void Event(const std::string& type, const std::string& reason, const std::string& message);

@@ -19,6 +19,8 @@ namespace skiff::node {
 inline constexpr std::chrono::seconds kRetry(5);  // sandbox/config errors are retried this often
 inline constexpr std::chrono::hours kFar(24);     // "no timer"
 inline constexpr const char* kProbeNames[3] = {"Startup", "Readiness", "Liveness"};
+inline constexpr char kAggressiveReadinessAnnotation[] = "serving.skiff.dev/aggressive-readiness";
+inline constexpr std::chrono::milliseconds kAggressiveProbePeriod{20};
 
 struct PodWorker::Run {
   bool init = false;

@@ -122,6 +122,9 @@ Rendered RevisionObjects(const Json& isvc, const Rendered& standard, const std::
   Json pod_annotations = Field(pod_meta, "annotations");
   if (!pod_annotations.is_object()) pod_annotations = Json::object();
   for (const auto& [k, v] : autoscaling) pod_annotations[k] = v;
+  // The node agent probes readiness every 20 ms until the pod is ready, as Knative's
+  // queue-proxy does, so a revision woken from zero serves as soon as its model is loaded.
+  pod_annotations["serving.skiff.dev/aggressive-readiness"] = "true";
   pod_meta["annotations"] = std::move(pod_annotations);
   // initial-scale (1) raised to min-scale, capped by max-scale.
   int64_t replicas = std::max<int64_t>(1, std::stoll(autoscaling["autoscaling.knative.dev/min-scale"]));
