@@ -205,7 +205,10 @@ StatusOr<ResolvedCommand> ImageMap::Resolve(const std::string& image,
     out.message = "Mapped image \"" + image + "\" to " + mapped[0] + " (image map file)";
     return out;
   }
-  if (repo.rfind("skiff/", 0) == 0) {
+  // Upstream images whose job a Skiff binary does (same arguments): KServe's storage
+  // initializer runs skiff-storage-initializer.
+  bool served_by_skiff = repo == "kserve/storage-initializer";
+  if (repo.rfind("skiff/", 0) == 0 || served_by_skiff) {
     std::string name = Basename(repo);
     std::vector<std::string> candidates;
     if (name == "skiff" && !options_.skiff_binary.empty()) {

@@ -142,5 +142,21 @@ TEST(ImageMap, ParseErrors) {
   EXPECT_TRUE(ImageMap::ParseMapping("img: /bin/true").ok());
 }
 
+// KServe's storage-initializer image runs Skiff's binary of that name with the pod's args.
+TEST(ImageMap, StorageInitializerImageRunsSkiffBinary) {
+  std::string dir = ::testing::TempDir() + "/image-map-storage";
+  std::filesystem::create_directories(dir);
+  std::string bin = dir + "/skiff-storage-initializer";
+  { std::ofstream(bin) << "#!/bin/sh\n"; }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  ImageMap map({.skiff_bin_dirs = {dir}});
+  auto r = map.Resolve("kserve/storage-initializer:v0.15.0", {}, {"s3://b/m", "/mnt/models"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->argv, (std::vector<std::string>{bin, "s3://b/m", "/mnt/models"}));
+  ImageMap empty({.skiff_bin_dirs = {dir + "/none"}});
+  EXPECT_EQ(empty.Resolve("kserve/storage-initializer", {}, {"x", "y"}).status().code(),
+            StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace skiff::node

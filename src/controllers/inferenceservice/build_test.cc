@@ -228,7 +228,7 @@ TEST(RenderPredictor, SeedShapeOnSklearnRuntime) {
   ASSERT_EQ(pod["initContainers"].size(), 1u);
   const Json& init = pod["initContainers"][0];
   EXPECT_EQ(init["name"], "storage-initializer");
-  EXPECT_EQ(init["command"][0], "/usr/bin/python3");
+  EXPECT_EQ(init["image"], "kserve/storage-initializer:latest");
   EXPECT_EQ(init["args"], Json::parse(R"(["file:///srv/models/fraud", "/mnt/models"])"));
   EXPECT_EQ(init["volumeMounts"][0]["mountPath"], "/mnt/models");
   EXPECT_FALSE(init["volumeMounts"][0].contains("readOnly"));

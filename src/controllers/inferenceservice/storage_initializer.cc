@@ -121,8 +121,10 @@ void AddStorageInitializer(const std::string& uri, bool read_only, Json* pod, Js
   AddNamed(&(*pod)["volumes"], {{"name", kProvisionVolume}, {"emptyDir", Json::object()}});
   Json init = {
       {"name", kStorageInitializer},
+      // Upstream's image and arguments: a cluster runs KServe's own; Skiff's node agent runs
+      // skiff-storage-initializer for it (src/runtimes/storage), which copies local paths
+      // natively and hands other schemes to StorageInitializerScript().
       {"image", "kserve/storage-initializer:latest"},
-      {"command", Json::array({"/usr/bin/python3", "-c", StorageInitializerScript()})},
       {"args", Json::array({uri, kModelDir})},
       {"resources",
        {{"requests", {{"cpu", "100m"}, {"memory", "100Mi"}}},

@@ -34,7 +34,8 @@ TEST(AddStorageInitializer, RemoteModelGetsTheNodeCacheInTheInitContainerOnly) {
   ASSERT_EQ(pod["initContainers"].size(), 1u);
   const Json& init = pod["initContainers"][0];
   EXPECT_EQ(init["name"], "storage-initializer");
-  EXPECT_EQ(init["command"], Json::array({"/usr/bin/python3", "-c", StorageInitializerScript()}));
+  EXPECT_FALSE(init.contains("command"));  // the image's own entrypoint, as upstream
+  EXPECT_EQ(init["image"], "kserve/storage-initializer:latest");
   EXPECT_EQ(init["args"],
             Json::array({"gs://kfserving-examples/models/sklearn/1.0/model", "/mnt/models"}));
   EXPECT_EQ(init["terminationMessagePolicy"], "FallbackToLogsOnError");
