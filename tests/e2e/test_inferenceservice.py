@@ -117,6 +117,31 @@ class InferenceServiceTest(unittest.TestCase):
             self.get("isvc", "no-runtime")["status"]))
         self.assertIsNone(self.get("deployment", "no-runtime-predictor"))
 
+        # A runtime name that does not exist.
+        named = json.loads(json.dumps(base))
+        named["metadata"]["name"] = "named-runtime"
+        named["spec"]["predictor"] = {"model": {"modelFormat": {"name": "sklearn"},
+                                                "runtime": "kserve-nope",
+                                                "storageUri": "file:///tmp/x"}}
+        self.s.kubectl("apply", "-f", "-", input=json.dumps(named))
+        wait_for(lambda: (self.cond(self.get("isvc", "named-runtime"), "Ready") or {})
+                 .get("reason") == "RuntimeNotRecognized", timeout=30, what="RuntimeNotRecognized")
+        self.assertIn("kserve-nope", self.cond(self.get("isvc", "named-runtime"), "Ready")["message"])
+
+        # A storage path that does not exist: the storage initializer fails with the path, the
+        # InferenceService is Ready=False with that message, and its pod does not start serving.
+        missing = json.loads(json.dumps(base))
+        missing["metadata"]["name"] = "missing-model"
+        missing["spec"]["predictor"] = {"model": {"modelFormat": {"name": "sklearn"},
+                                                  "storageUri": "file:///nonexistent/iris"}}
+        self.s.kubectl("apply", "-f", "-", input=json.dumps(missing))
+        wait_for(lambda: (self.cond(self.get("isvc", "missing-model"), "Ready") or {})
+                 .get("reason") == "ModelLoadFailed", timeout=60, what="ModelLoadFailed")
+        st = self.get("isvc", "missing-model")["status"]
+        self.assertIn("/nonexistent/iris does not exist", self.cond({"status": st}, "Ready")["message"])
+        self.assertEqual(st["modelStatus"]["transitionStatus"], "BlockedByFailedLoad")
+        self.assertEqual(st["modelStatus"]["lastFailureInfo"]["reason"], "ModelLoadFailed")
+
 
 if __name__ == "__main__":
     unittest.main()

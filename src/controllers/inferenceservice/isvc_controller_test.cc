@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "controllers/runtime/conditions.h"
@@ -347,6 +348,7 @@ TEST_F(IsvcControllerTest, FailedStorageInitializerBlocksModel) {
     return IsvcStatus("gcs").value("modelStatus", Json::object()).value("transitionStatus", "") ==
            "BlockedByFailedLoad";
   }));
+  EXPECT_TRUE(Eventually([&] { return HasCondition("gcs", "Ready", "False", "ModelLoadFailed"); }));
   Json ms = IsvcStatus("gcs")["modelStatus"];
   EXPECT_EQ(ms["states"]["targetModelState"], "FailedToLoad");
   EXPECT_EQ(ms["lastFailureInfo"]["reason"], "ModelLoadFailed");
@@ -407,6 +409,35 @@ TEST_F(IsvcControllerTest, AdmissionRejectsInvalidSpecs) {
       Eventually([&] { return Get(deployments_, "default", "fraud-detector-predictor").ok(); }));
   // An unknown format is not an admission error (Ready=False instead).
   EXPECT_TRUE(CreateIsvc("unknown-format", R"({"model": {"modelFormat": {"name": "nope"}}})").ok());
+}
+
+// S3 credentials reach the storage initializer from the service account's Secret, as upstream's
+// credential builder puts them there; the server container gets none.
+TEST_F(IsvcControllerTest, StorageCredentialsFromServiceAccountSecret) {
+  client::ResourceInfo sas = env_.Resource("v1", "ServiceAccount");
+  client::ResourceInfo secrets = env_.Resource("v1", "Secret");
+  Json secret = Json::parse(R"({"apiVersion": "v1", "kind": "Secret",
+    "metadata": {"name": "s3creds", "annotations": {"serving.kserve.io/s3-endpoint": "minio.local:9000",
+                                                     "serving.kserve.io/s3-usehttps": "0"}},
+    "stringData": {"AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s3cr3t"}})");
+  ASSERT_TRUE(env_.client()->Create(secrets, "default", secret).ok());
+  Json sa = Json::parse(R"({"apiVersion": "v1", "kind": "ServiceAccount",
+    "metadata": {"name": "models"}, "secrets": [{"name": "s3creds"}]})");
+  ASSERT_TRUE(env_.client()->Create(sas, "default", sa).ok());
+  ASSERT_TRUE(CreateIsvc("s3", R"({"serviceAccountName": "models", "model": {
+      "modelFormat": {"name": "sklearn"}, "storageUri": "s3://bucket/iris"}})")
+                  .ok());
+  ASSERT_TRUE(Eventually([&] { return Get(deployments_, "default", "s3-predictor").ok(); }));
+  Json pod = (*Get(deployments_, "default", "s3-predictor"))["spec"]["template"]["spec"];
+  const Json& init = pod["initContainers"][0];
+  std::map<std::string, Json> env;
+  for (const Json& e : init["env"]) env[e["name"].get<std::string>()] = e;
+  ASSERT_TRUE(env.count("AWS_ACCESS_KEY_ID"));
+  EXPECT_EQ(env["AWS_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"]["name"], "s3creds");
+  EXPECT_EQ(env["S3_ENDPOINT"]["value"], "minio.local:9000");
+  EXPECT_EQ(env["S3_USE_HTTPS"]["value"], "0");
+  EXPECT_FALSE(pod["containers"][0].contains("env") &&
+               pod["containers"][0]["env"].dump().find("AWS_") != std::string::npos);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "controllers/inferenceservice/builtin_runtimes.h"
 #include "controllers/inferenceservice/isvc_controller.h"
 #include "controllers/inferenceservice/knative.h"
+#include "controllers/inferenceservice/storage_initializer.h"
 #include "controllers/runtime/builtin_objects.h"
 #include "controllers/runtime/conditions.h"
 #include "controllers/runtime/controller.h"
@@ -98,7 +99,8 @@ class IsvcReconciler final : public Reconciler {
  public:
   IsvcReconciler(Manager* mgr, client::Informer* isvcs, client::Informer* deployments,
                  client::Informer* services, client::Informer* runtimes,
-                 client::Informer* cluster_runtimes, client::Informer* pods)
+                 client::Informer* cluster_runtimes, client::Informer* pods,
+                 client::Informer* service_accounts, client::Informer* secrets)
       : mgr_(mgr),
         isvcs_(isvcs),
         deployments_(deployments),
@@ -106,6 +108,8 @@ class IsvcReconciler final : public Reconciler {
         runtimes_(runtimes),
         cluster_runtimes_(cluster_runtimes),
         pods_(pods),
+        service_accounts_(service_accounts),
+        secrets_(secrets),
         events_(&mgr->EventsFor("kserve-controller")) {}
 
   StatusOr<Result> Reconcile(const Request& req) override {
@@ -175,6 +179,20 @@ class IsvcReconciler final : public Reconciler {
       not_ready("InvalidPredictorSpec", rendered.status().message());
       return WriteStatus(req, isvc, old_status, std::move(status), events);
     }
+    // Storage credentials for the initializer, from the service account's Secrets.
+    {
+      Json account;
+      std::string sa = StringField(pred, "serviceAccountName", "default");
+      if (client::ObjectPtr a = service_accounts_->Get(req.ns, sa)) account = *a;
+      std::vector<Json> secrets;
+      for (const client::ObjectPtr& o : secrets_->List(req.ns)) secrets.push_back(*o);
+      StatusOr<StorageCredentials> creds = StorageCredentialsFor(isvc, account, secrets);
+      if (!creds.ok()) {
+        not_ready("StorageCredentialsNotFound", creds.status().message());
+        return WriteStatus(req, isvc, old_status, std::move(status), events);
+      }
+      AddStorageCredentials(*creds, &rendered->deployment["spec"]["template"]["spec"]);
+    }
     if (mode == "Knative") {
       return ReconcileKnative(req, isvc, old_status, std::move(status), *rendered,
                               std::move(events));
@@ -194,6 +212,15 @@ class IsvcReconciler final : public Reconciler {
     SKIFF_RETURN_IF_ERROR(Apply(services_, svc, std::move(rendered->service), &events));
     // Apply returned OK, so the Service exists (created now or before).
     ComponentStatus(isvc, dep, /*service_exists=*/true, &status, now);
+    // A model that cannot load (storage initializer or server failing) is a clear False, not a
+    // Deployment that is merely not available yet.
+    const Json& ms = Field(status, "modelStatus");
+    const Json* pred_ready = FindCondition(Field(status, "conditions"), "PredictorReady");
+    if (StringField(ms, "transitionStatus") == "BlockedByFailedLoad" &&
+        (!pred_ready || StringField(*pred_ready, "status") != "True")) {
+      const Json& info = Field(ms, "lastFailureInfo");
+      not_ready(StringField(info, "reason", "ModelLoadFailed"), StringField(info, "message"));
+    }
     return WriteStatus(req, isvc, old_status, std::move(status), events);
   }
 
@@ -572,6 +599,8 @@ class IsvcReconciler final : public Reconciler {
   client::Informer* runtimes_;
   client::Informer* cluster_runtimes_;
   client::Informer* pods_;
+  client::Informer* service_accounts_;
+  client::Informer* secrets_;
   EventRecorder* events_;
 };
 
@@ -588,10 +617,14 @@ Status Register(Manager* mgr) {
   SKIFF_ASSIGN_OR_RETURN(client::Informer * cluster_runtimes,
                          inf.ForKind(kRuntimeApiVersion, "ClusterServingRuntime"));
   SKIFF_ASSIGN_OR_RETURN(client::Informer * pods, inf.ForKind("v1", "Pod"));
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * service_accounts,
+                         inf.ForKind("v1", "ServiceAccount"));
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * secrets, inf.ForKind("v1", "Secret"));
   Controller* c =
       mgr->NewController("inferenceservice",
                          std::make_unique<IsvcReconciler>(mgr, isvcs, deployments, services,
-                                                          runtimes, cluster_runtimes, pods),
+                                                          runtimes, cluster_runtimes, pods,
+                                                          service_accounts, secrets),
                          2);
   SKIFF_RETURN_IF_ERROR(c->For(kIsvcApiVersion, "InferenceService"));
   SKIFF_RETURN_IF_ERROR(c->Owns("apps/v1", "Deployment", "InferenceService"));
@@ -616,6 +649,12 @@ Status Register(Manager* mgr) {
   }));
   SKIFF_RETURN_IF_ERROR(c->Watches(kRuntimeApiVersion, "ClusterServingRuntime",
                                    [all_in](const Json&) { return all_in(""); }));
+  // Storage credentials come from the namespace's service accounts and Secrets.
+  for (const char* kind : {"ServiceAccount", "Secret"}) {
+    SKIFF_RETURN_IF_ERROR(c->Watches("v1", kind, [all_in](const Json& o) {
+      return all_in(MetaString(o, "namespace"));
+    }));
+  }
 
   return RegisterBuiltinObjects(mgr, "servingruntimes", kRuntimeApiVersion, "ClusterServingRuntime", BuiltinRuntimes());
 }
