@@ -221,6 +221,45 @@ std::string TemplateValue(const std::string& expr, const Json& meta, bool* ok) {
 }
 
 
+
+// KServe's agent sidecar (batcher, payload logger) is built into Skiff's model server: the
+// predictor's `batcher` and `logger` become its flags, with the agent's defaults (maxBatchSize
+// 32, maxLatency 5000 ms; logger url http://default-broker, mode all). Any other server would
+// need the agent, which Skiff does not run: refused rather than silently ignored.
+Status AddBatcherAndLogger(const Json& pred, Json* kc) {
+  const Json& batcher = Field(pred, "batcher");
+  const Json& logger = Field(pred, "logger");
+  if (!batcher.is_object() && !logger.is_object()) return Status::Ok();
+  if (StringField(*kc, "image").rfind("skiff/serve-", 0) != 0) {
+    return InvalidArgument(
+        "spec.predictor.batcher and spec.predictor.logger need Skiff's model server (a "
+        "skiff/serve-* runtime): Skiff does not run KServe's agent sidecar beside other servers");
+  }
+  Json& args = (*kc)["args"];
+  if (!args.is_array()) args = Json::array();
+  auto add = [&args](const std::string& flag, const std::string& value) {
+    for (const Json& a : args) {
+      if (a.is_string() && a.get<std::string>().rfind("--" + flag + "=", 0) == 0) return;
+    }
+    args.push_back("--" + flag + "=" + value);
+  };
+  auto number = [](const Json& obj, const char* key, int64_t def) {
+    const Json& v = Field(obj, key);
+    return v.is_number_integer() ? v.get<int64_t>() : def;
+  };
+  if (batcher.is_object()) {
+    add("max_batch_size", std::to_string(number(batcher, "maxBatchSize", 32)));
+    add("max_latency_ms", std::to_string(number(batcher, "maxLatency", 5000)));
+  }
+  if (logger.is_object()) {
+    std::string url = StringField(logger, "url", "http://default-broker");
+    std::string mode = StringField(logger, "mode", "all");
+    add("logger_url", url);
+    add("logger_mode", mode);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string DeploymentMode(const Json& isvc) {
@@ -397,6 +436,7 @@ StatusOr<Rendered> RenderPredictor(const Json& isvc, const Json& runtime) {
   ApplyTemplate(containers, meta);
   Json* kc = FindNamed(containers, "name", kKserveContainer);
   if (!kc) kc = &containers[0];
+  SKIFF_RETURN_IF_ERROR(AddBatcherAndLogger(pred, kc));
 
   bool read_only = StringField(Field(meta, "annotations"), "storage.kserve.io/readonly") != "false";
   if (uri.rfind("pvc://", 0) == 0) {

@@ -302,6 +302,35 @@ TEST(RenderPredictor, RuntimeWithoutKserveContainerIsAnError) {
   EXPECT_NE(r.status().message().find("kserve-container"), std::string::npos);
 }
 
+// batcher and logger become the Skiff model server's flags (KServe's agent is built in);
+// with a server that is not Skiff's they are refused.
+TEST(RenderPredictor, BatcherAndLoggerBecomeServerFlags) {
+  Json isvc = SeedIsvc();
+  isvc["spec"]["predictor"]["batcher"] = {{"maxBatchSize", 16}};
+  isvc["spec"]["predictor"]["logger"] = {{"url", "http://sink.ml:8000/"}, {"mode", "request"}};
+  auto r = RenderPredictor(isvc, Builtin("kserve-sklearnserver"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Json& args = r->deployment["spec"]["template"]["spec"]["containers"][0]["args"];
+  auto has = [&](const std::string& a) {
+    for (const Json& x : args) {
+      if (x == a) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("--max_batch_size=16"));
+  EXPECT_TRUE(has("--max_latency_ms=5000"));  // the agent's default
+  EXPECT_TRUE(has("--logger_url=http://sink.ml:8000/"));
+  EXPECT_TRUE(has("--logger_mode=request"));
+
+  Json custom = SeedIsvc();
+  custom["spec"]["predictor"] = {
+      {"containers", Json::array({{{"name", "kserve-container"}, {"image", "me/server:1"}}})},
+      {"logger", {{"mode", "all"}}}};
+  auto bad = RenderPredictor(custom, Json());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("agent"), std::string::npos);
+}
+
 TEST(DeploymentMode, AnnotationSpellings) {
   Json isvc = Json::parse(R"({"metadata": {"annotations": {}}})");
   EXPECT_EQ(DeploymentMode(isvc), "Standard");
