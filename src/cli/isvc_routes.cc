@@ -130,7 +130,10 @@ std::vector<gateway::Route> IsvcRoutes(const std::vector<Json>& isvcs,
     }
     if (!mode.empty() && mode != "Standard" && mode != "RawDeployment") continue;
     r.hosts = {name + "." + ns + ".example.com", name + "-" + ns + ".example.com"};
-    r.backends.push_back(RevisionBackend(ns, name + "-predictor", 100, endpoints));
+    // The entry point: the transformer when there is one (it calls the predictor itself).
+    bool transformer = F(F(isvc, "spec"), "transformer").is_object();
+    r.backends.push_back(RevisionBackend(
+        ns, name + (transformer ? "-transformer" : "-predictor"), 100, endpoints));
     routes.push_back(std::move(r));
   }
   return routes;

@@ -29,6 +29,15 @@ TEST(IsvcRoutesTest, StandardMode) {
   EXPECT_TRUE(gateway::ValidateRoutes(routes).ok());
 }
 
+TEST(IsvcRoutesTest, StandardModeTransformerIsTheEntryPoint) {
+  Json isvc = {{"metadata", {{"name", "iris"}, {"namespace", "ml"}}},
+               {"spec", {{"predictor", Json::object()}, {"transformer", Json::object()}}}};
+  auto routes = IsvcRoutes({isvc}, {{"ml/iris-transformer", Endpoints("t", {"10.0.0.9"})}});
+  ASSERT_EQ(routes.size(), 1u);
+  EXPECT_EQ(routes[0].backends[0].revision, "ml/iris-transformer");
+  EXPECT_EQ(*routes[0].backends[0].endpoints, std::vector<std::string>{"10.0.0.9:8080"});
+}
+
 Json Knative(const Json& predictor_status, const Json& conditions = Json::array()) {
   return {{"metadata",
            {{"name", "iris"},

@@ -88,6 +88,66 @@ class InferenceServiceTest(unittest.TestCase):
         except OSError:
             return None
 
+    TRANSFORMER = """
+import argparse, http.server, json, urllib.request
+p = argparse.ArgumentParser()
+p.add_argument("--model_name"); p.add_argument("--predictor_host")
+p.add_argument("--http_port", type=int, default=8080)
+a, _ = p.parse_known_args()
+FIELDS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+NAMES = ["setosa", "versicolor", "virginica"]
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, data):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        self.reply(b"{}")
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        rows = [[r[f] for f in FIELDS] for r in body["instances"]]
+        req = urllib.request.Request(
+            f"http://{a.predictor_host}/v1/models/{a.model_name}:predict",
+            data=json.dumps({"instances": rows}).encode(),
+            headers={"Content-Type": "application/json"})
+        out = json.loads(urllib.request.urlopen(req, timeout=30).read())
+        self.reply(json.dumps({"predictions": [NAMES[p] for p in out["predictions"]]}).encode())
+http.server.ThreadingHTTPServer(("0.0.0.0", a.http_port), H).serve_forever()
+"""
+
+    def test_transformer_in_front_of_the_predictor(self):
+        """A custom transformer (Python, as users write them) gets --predictor_host and turns
+        named features into rows and class ids into names; the gateway sends the isvc's host to
+        it, and it calls the predictor through the cluster DNS name KServe gives it."""
+        isvc = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+                "metadata": {"name": "iris-tx", "namespace": "ml-prod"},
+                "spec": {"predictor": {"model": {
+                             "modelFormat": {"name": "sklearn"},
+                             "storageUri": "file://" + os.path.join(self.models, "sklearn-iris")}},
+                         "transformer": {"containers": [{
+                             "name": "kserve-container", "image": "python:3.11",
+                             "command": ["python3", "-c", self.TRANSFORMER],
+                             "readinessProbe": {"httpGet": {"path": "/", "port": 8080},
+                                                "periodSeconds": 1}}]}}}
+        self.s.kubectl("apply", "-f", "-", input=json.dumps(isvc))
+        wait_for(lambda: (self.cond(self.get("isvc", "iris-tx"), "Ready") or {})
+                 .get("status") == "True", timeout=120, interval=0.5, what="Ready")
+        st = self.get("isvc", "iris-tx")["status"]
+        self.assertEqual(self.cond({"status": st}, "TransformerReady")["status"], "True")
+        self.assertEqual(st["address"]["url"],
+                         "http://iris-tx-transformer.ml-prod.svc.cluster.local")
+        body = json.dumps({"instances": [
+            {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2},
+            {"sepal_length": 6.7, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}]})
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.gateway_port}/v1/models/iris-tx:predict",
+            data=body.encode(), method="POST",
+            headers={"Content-Type": "application/json", "Host": "iris-tx.ml-prod.example.com"})
+        got = wait_for(lambda: self.predict(req), timeout=30, what="a transformed prediction")
+        self.assertEqual(got["predictions"], ["setosa", "virginica"])
+
     def test_bad_input(self):
         base = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
                 "metadata": {"name": "bad", "namespace": "ml-prod"},

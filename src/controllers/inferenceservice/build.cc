@@ -501,4 +501,80 @@ StatusOr<Rendered> RenderPredictor(const Json& isvc, const Json& runtime) {
   return out;
 }
 
+StatusOr<Rendered> RenderTransformer(const Json& isvc) {
+  const Json& meta = Field(isvc, "metadata");
+  std::string name = StringField(meta, "name");
+  std::string ns = StringField(meta, "namespace");
+  std::string component = name + "-transformer";
+  const Json& spec = Field(Field(isvc, "spec"), "transformer");
+  Json pod = Json::object();
+  for (auto it = spec.begin(); it != spec.end(); ++it) {
+    if (!NonPodKeys().count(it.key())) pod[it.key()] = *it;
+  }
+  Json containers = Field(pod, "containers");
+  if (!containers.is_array() || containers.empty()) {
+    return InvalidArgument("spec.transformer has no containers");
+  }
+  ApplyTemplate(containers, meta);
+  Json* kc = FindNamed(containers, "name", kKserveContainer);
+  if (!kc) kc = &containers[0];
+  Json& args = (*kc)["args"];
+  if (!args.is_array()) args = Json::array();
+  auto has = [&args](const std::string& flag) {
+    for (const Json& a : args) {
+      if (!a.is_string()) continue;
+      const std::string& v = a.get_ref<const std::string&>();
+      if (v == flag || v.rfind(flag + "=", 0) == 0) return true;
+    }
+    return false;
+  };
+  int port = kContainerPort;
+  if (Field(*kc, "ports").is_array() && !(*kc)["ports"].empty() &&
+      Field((*kc)["ports"][0], "containerPort").is_number_integer()) {
+    port = (*kc)["ports"][0]["containerPort"].get<int>();
+  }
+  for (const auto& [flag, value] :
+       {std::pair<std::string, std::string>{"--model_name", name},
+        {"--predictor_host", name + "-predictor." + ns},
+        {"--http_port", std::to_string(port)}}) {
+    if (!has(flag)) {
+      args.push_back(flag);
+      args.push_back(value);
+    }
+  }
+  pod["containers"] = std::move(containers);
+
+  const Json& min = Field(spec, "minReplicas");
+  int64_t replicas = min.is_number_integer() ? std::max<int64_t>(1, min.get<int64_t>()) : 1;
+  std::string app = "isvc." + component;
+  Json labels = Field(spec, "labels").is_object() ? spec["labels"] : Json::object();
+  labels[kIsvcLabel] = name;
+  labels[kComponentLabel] = "transformer";
+  labels["app"] = app;
+  Json pod_meta = {{"labels", labels}};
+  if (Field(spec, "annotations").is_object()) pod_meta["annotations"] = spec["annotations"];
+  Json owner = Json::array({ControllerRef(isvc)});
+  Rendered out;
+  out.deployment = {
+      {"apiVersion", "apps/v1"},
+      {"kind", "Deployment"},
+      {"metadata",
+       {{"name", component}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", owner}}},
+      {"spec",
+       {{"replicas", replicas},
+        {"selector", {{"matchLabels", {{"app", app}}}}},
+        {"template", {{"metadata", pod_meta}, {"spec", pod}}}}}};
+  out.service = {
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata",
+       {{"name", component}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", owner}}},
+      {"spec",
+       {{"selector", {{"app", app}}},
+        {"ports",
+         Json::array(
+             {{{"name", "http"}, {"port", 80}, {"protocol", "TCP"}, {"targetPort", port}}})}}}};
+  return out;
+}
+
 }  // namespace skiff::controllers::inferenceservice

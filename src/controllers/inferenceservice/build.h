@@ -73,4 +73,10 @@ struct Rendered {
 };
 StatusOr<Rendered> RenderPredictor(const Json& isvc, const Json& runtime);
 
+// The transformer's Deployment and Service `{name}-transformer` (Standard mode): its custom
+// containers with KServe's injected arguments (--model_name {name}, --predictor_host
+// {name}-predictor.{ns}, --http_port 8080, each unless already given) on the kserve-container
+// (or the first container). InvalidArgument when it has no containers.
+StatusOr<Rendered> RenderTransformer(const Json& isvc);
+
 }  // namespace skiff::controllers::inferenceservice

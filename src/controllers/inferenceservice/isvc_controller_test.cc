@@ -440,5 +440,43 @@ TEST_F(IsvcControllerTest, StorageCredentialsFromServiceAccountSecret) {
                pod["containers"][0]["env"].dump().find("AWS_") != std::string::npos);
 }
 
+// A transformer: its own Deployment and Service with KServe's injected arguments, part of Ready,
+// the entry point of status.address; removing it from the spec removes its objects.
+TEST_F(IsvcControllerTest, TransformerStandardMode) {
+  ASSERT_TRUE(CreateIsvc("tx", kSklearn).ok());
+  ASSERT_TRUE(Eventually([&] {
+    auto o = Get(isvcs_, "default", "tx");
+    if (!o.ok()) return false;
+    (*o)["spec"]["transformer"] = Json::parse(R"({"containers": [{"name": "kserve-container",
+        "image": "me/transformer:1", "args": ["--http_port", "8080"]}]})");
+    return env_.client()->Replace(isvcs_, "default", "tx", *o).ok();
+  }));
+  ASSERT_TRUE(Eventually([&] { return Get(deployments_, "default", "tx-transformer").ok(); }));
+  Json d = *Get(deployments_, "default", "tx-transformer");
+  EXPECT_EQ(d["spec"]["template"]["metadata"]["labels"]["component"], "transformer");
+  EXPECT_EQ(d["spec"]["template"]["spec"]["containers"][0]["args"],
+            Json::parse(R"(["--http_port", "8080", "--model_name", "tx",
+                            "--predictor_host", "tx-predictor.default"])"));
+  EXPECT_TRUE(Get(services_, "default", "tx-transformer").ok());
+  MarkDeploymentAvailable("tx-predictor");
+  ASSERT_TRUE(Eventually([&] { return HasCondition("tx", "PredictorReady", "True"); }));
+  EXPECT_TRUE(HasCondition("tx", "TransformerReady", "Unknown"));
+  EXPECT_TRUE(HasCondition("tx", "Ready", "Unknown"));
+  MarkDeploymentAvailable("tx-transformer");
+  ASSERT_TRUE(Eventually([&] { return HasCondition("tx", "Ready", "True"); }));
+  EXPECT_EQ(IsvcStatus("tx")["address"]["url"], "http://tx-transformer.default.svc.cluster.local");
+  ASSERT_TRUE(Eventually([&] {
+    auto o = Get(isvcs_, "default", "tx");
+    if (!o.ok()) return false;
+    (*o)["spec"].erase("transformer");
+    return env_.client()->Replace(isvcs_, "default", "tx", *o).ok();
+  }));
+  ASSERT_TRUE(Eventually([&] { return !Get(deployments_, "default", "tx-transformer").ok(); }));
+  EXPECT_TRUE(Eventually([&] { return !Get(services_, "default", "tx-transformer").ok(); }));
+  EXPECT_TRUE(Eventually([&] {
+    return IsvcStatus("tx")["address"]["url"] == "http://tx-predictor.default.svc.cluster.local";
+  }));
+}
+
 }  // namespace
 }  // namespace skiff::controllers::inferenceservice

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "client/client.h"
@@ -193,6 +194,12 @@ class IsvcReconciler final : public Reconciler {
       }
       AddStorageCredentials(*creds, &rendered->deployment["spec"]["template"]["spec"]);
     }
+    if (mode == "Knative" && Field(Field(isvc, "spec"), "transformer").is_object()) {
+      not_ready("TransformerNotSupported",
+                "a transformer is supported in Standard mode only; Skiff's Knative mode "
+                "revisions the predictor alone");
+      return WriteStatus(req, isvc, old_status, std::move(status), events);
+    }
     if (mode == "Knative") {
       return ReconcileKnative(req, isvc, old_status, std::move(status), *rendered,
                               std::move(events));
@@ -210,6 +217,33 @@ class IsvcReconciler final : public Reconciler {
     }
     SKIFF_RETURN_IF_ERROR(Apply(deployments_, dep, std::move(rendered->deployment), &events));
     SKIFF_RETURN_IF_ERROR(Apply(services_, svc, std::move(rendered->service), &events));
+    // The transformer: its own Deployment and Service in front of the predictor.
+    std::string tname = req.name + "-transformer";
+    client::ObjectPtr tdep = deployments_->Get(req.ns, tname);
+    client::ObjectPtr tsvc = services_->Get(req.ns, tname);
+    if (Field(Field(isvc, "spec"), "transformer").is_object()) {
+      StatusOr<Rendered> t = RenderTransformer(isvc);
+      if (!t.ok()) {
+        not_ready("InvalidTransformerSpec", t.status().message());
+        return WriteStatus(req, isvc, old_status, std::move(status), events);
+      }
+      for (const auto& [kind, child] : {std::pair{"Deployment", tdep}, std::pair{"Service", tsvc}}) {
+        if (child && !IsControlledBy(*child, uid)) {
+          not_ready("ResourceConflict", std::string(kind) + " " + tname +
+                                            " exists and is not owned by this InferenceService");
+          return WriteStatus(req, isvc, old_status, std::move(status), events);
+        }
+      }
+      SKIFF_RETURN_IF_ERROR(Apply(deployments_, tdep, std::move(t->deployment), &events));
+      SKIFF_RETURN_IF_ERROR(Apply(services_, tsvc, std::move(t->service), &events));
+    } else {
+      // The transformer was removed from the spec: so are its objects.
+      for (auto [inf, child] : {std::pair{deployments_, tdep}, std::pair{services_, tsvc}}) {
+        if (!child || !IsControlledBy(*child, uid)) continue;
+        auto d = mgr_->client().Delete(inf->resource(), req.ns, tname);
+        if (!d.ok() && d.status().code() != StatusCode::kNotFound) return d.status();
+      }
+    }
     // Apply returned OK, so the Service exists (created now or before).
     ComponentStatus(isvc, dep, /*service_exists=*/true, &status, now);
     // A model that cannot load (storage initializer or server failing) is a clear False, not a
@@ -269,7 +303,42 @@ class IsvcReconciler final : public Reconciler {
     (*info)["time"] = same && Field(old, "time").is_string() ? old["time"] : Json(now);
   }
 
-  // PredictorReady / IngressReady / Ready, URLs, components.predictor and modelStatus.
+  // A component's readiness from its Deployment, as KServe's raw-mode reconciler derives it.
+  static Condition DeploymentCondition(const std::string& type, const std::string& component,
+                                       const client::ObjectPtr& dep, bool* current,
+                                       int64_t* generation) {
+    Condition c{type, "Unknown", "DeploymentNotReady",
+                "Deployment " + component + " is being created"};
+    *current = false;
+    *generation = 0;
+    if (!dep) return c;
+    *generation = IntField(Field(*dep, "metadata"), "generation");
+    const Json& ds = Field(*dep, "status");
+    *current = IntField(ds, "observedGeneration") >= *generation;
+    const Json& dconds = Field(ds, "conditions");
+    const Json* progressing = FindCondition(dconds, "Progressing");
+    const Json* available = FindCondition(dconds, "Available");
+    if (progressing && StringField(*progressing, "status") == "False") {
+      return {type, "False", StringField(*progressing, "reason"),
+              StringField(*progressing, "message")};
+    }
+    if (IntField(ds, "availableReplicas") > 0 &&
+        (!available || StringField(*available, "status") == "True")) {
+      return {type, "True", "", ""};
+    }
+    if (available) {
+      if (StringField(*available, "status") == "True") {
+        return {type, "Unknown", "MinimumReplicasUnavailable",
+                "Deployment " + component + " has no available replicas"};
+      }
+      return {type, StringField(*available, "status"), StringField(*available, "reason"),
+              StringField(*available, "message")};
+    }
+    c.message = "Deployment " + component + " has no available replicas yet";
+    return c;
+  }
+
+  // PredictorReady / TransformerReady / IngressReady / Ready, URLs, components and modelStatus.
   void ComponentStatus(const Json& isvc, const client::ObjectPtr& dep, bool service_exists,
                        Json* status, const std::string& now) {
     std::string name = MetaString(isvc, "name");
@@ -277,32 +346,25 @@ class IsvcReconciler final : public Reconciler {
     std::string component = name + "-predictor";
     Json& conds = (*status)["conditions"];
 
-    Condition pred{"PredictorReady", "Unknown", "DeploymentNotReady",
-                   "Deployment " + component + " is being created"};
     bool current = false;  // the Deployment controller has seen the latest spec
     int64_t generation = 0;
-    if (dep) {
-      generation = IntField(Field(*dep, "metadata"), "generation");
-      const Json& ds = Field(*dep, "status");
-      current = IntField(ds, "observedGeneration") >= generation;
-      const Json& dconds = Field(ds, "conditions");
-      const Json* progressing = FindCondition(dconds, "Progressing");
-      const Json* available = FindCondition(dconds, "Available");
-      if (progressing && StringField(*progressing, "status") == "False") {
-        pred = {"PredictorReady", "False", StringField(*progressing, "reason"),
-                StringField(*progressing, "message")};
-      } else if (IntField(ds, "availableReplicas") > 0 &&
-                 (!available || StringField(*available, "status") == "True")) {
-        pred = {"PredictorReady", "True", "", ""};
-      } else if (available) {
-        pred = {"PredictorReady", StringField(*available, "status"),
-                StringField(*available, "reason"), StringField(*available, "message")};
-        if (pred.status == "True") {
-          pred = {"PredictorReady", "Unknown", "MinimumReplicasUnavailable",
-                  "Deployment " + component + " has no available replicas"};
+    Condition pred = DeploymentCondition("PredictorReady", component, dep, &current, &generation);
+    // A transformer in front: its Deployment is a component of Ready too.
+    std::optional<Condition> transformer;
+    if (Field(Field(isvc, "spec"), "transformer").is_object()) {
+      bool t_current = false;
+      int64_t t_generation = 0;
+      transformer = DeploymentCondition("TransformerReady", name + "-transformer",
+                                        deployments_->Get(ns, name + "-transformer"), &t_current,
+                                        &t_generation);
+      SetCondition(&conds, *transformer, now);
+      current = current && t_current;
+    } else {
+      for (size_t i = 0; i < conds.size(); ++i) {
+        if (StringField(conds[i], "type") == "TransformerReady") {
+          conds.erase(conds.begin() + static_cast<std::ptrdiff_t>(i));
+          break;
         }
-      } else {
-        pred.message = "Deployment " + component + " has no available replicas yet";
       }
     }
     SetCondition(&conds, pred, now);
@@ -312,7 +374,9 @@ class IsvcReconciler final : public Reconciler {
     SetCondition(&conds, ingress, now);
     // Knative's living condition set: False wins, then Unknown.
     Condition ready{"Ready", "True", "", ""};
-    for (const Condition* c : {&pred, &ingress}) {
+    std::vector<const Condition*> parts = {&pred, &ingress};
+    if (transformer) parts.push_back(&*transformer);
+    for (const Condition* c : parts) {
       if (c->status == "False" || (c->status == "Unknown" && ready.status == "True")) {
         ready = {"Ready", c->status, c->reason, c->message};
         if (c->status == "False") break;
@@ -334,8 +398,16 @@ class IsvcReconciler final : public Reconciler {
           Json::array({{{"revisionName", rev}, {"latestRevision", true}, {"percent", 100}}});
     }
     if (service_exists) {
+      std::string entry = transformer ? name + "-transformer" : component;
       (*status)["url"] = "http://" + name + "." + ns + "." + kDomain;
-      (*status)["address"] = {{"url", "http://" + component + "." + ns + ".svc.cluster.local"}};
+      (*status)["address"] = {{"url", "http://" + entry + "." + ns + ".svc.cluster.local"}};
+    }
+    if (transformer) {
+      Json& tc = (*status)["components"]["transformer"];
+      tc = {{"url", "http://" + name + "-transformer." + ns + "." + kDomain},
+            {"address", {{"url", "http://" + name + "-transformer." + ns + ".svc.cluster.local"}}}};
+    } else if (Field(*status, "components").is_object()) {
+      (*status)["components"].erase("transformer");
     }
 
     UpdateModelStatus(ns, name, "", is_ready && current, status, now);
