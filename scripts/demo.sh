@@ -85,6 +85,72 @@ curl -s -X POST localhost:8080/v1/models/fraud-detector:predict -H 'Host: fraud-
   -H 'Content-Type: application/json' -d '{"instances": [[5.1, 3.5, 1.4, 0.2], [7.7, 3.0, 6.1, 2.3]]}'
 echo
 
+step "roll out: a Knative-mode InferenceService (revisions, canary, scale to zero); short autoscaler windows for the demo"
+cat <<'YAML' | $K apply -f -
+apiVersion: v1
+kind: Namespace
+metadata: {name: knative-serving}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: config-autoscaler, namespace: knative-serving}
+data: {stable-window: "6s", scale-to-zero-grace-period: "2s", tick-interval: "500ms"}
+YAML
+kn_isvc() {  # kn_isvc MODEL_DIR [canaryTrafficPercent]
+  local canary=""
+  if [ -n "${2:-}" ]; then canary="    canaryTrafficPercent: $2"; fi
+  $K apply -f - <<YAML
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: fraud-canary
+  namespace: ml-prod
+  annotations: {serving.kserve.io/deploymentMode: Serverless}
+spec:
+  predictor:
+    minReplicas: 0
+    maxReplicas: 3
+$canary
+    model:
+      modelFormat: {name: sklearn}
+      storageUri: file://$DATA/models/$1
+YAML
+}
+served_by() {  # sends 200 requests; prints what each revision has served, from the gateway's metrics
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null -X POST localhost:8080/v1/models/fraud-canary:predict -H 'Host: fraud-canary.ml-prod.example.com' \
+      -H 'Content-Type: application/json' -d '{"instances": [[6.0, 2.7, 5.1, 1.6]]}'
+  done
+  $K get --raw /metrics | grep '^skiff_gateway_revision_requests_total{.*fraud-canary' \
+    | sed 's/.*revision_name="\([^"]*\)"} \(.*\)/  \1 served \2 requests/'
+}
+kn_isvc sklearn-iris
+$K wait --for=condition=Ready isvc/fraud-canary -n ml-prod --timeout=180s
+echo "canary: a logistic-regression model at 10% of the traffic"
+kn_isvc sklearn-iris-logreg 10
+for _ in $(seq 1 600); do  # until revision 2 is ready and takes its 10%
+  [ "$($K get isvc fraud-canary -n ml-prod -o jsonpath='{.status.components.predictor.traffic[0].revisionName}')" = fraud-canary-predictor-00002 ] && break; sleep 0.2
+done
+$K get isvc fraud-canary -n ml-prod -o jsonpath='{range .status.components.predictor.traffic[*]}  {.revisionName}: {.percent}% {.tag}{"\n"}{end}'
+served_by
+echo "promote: drop canaryTrafficPercent"
+kn_isvc sklearn-iris-logreg
+for _ in $(seq 1 300); do
+  [ "$($K get isvc fraud-canary -n ml-prod -o jsonpath='{.status.components.predictor.traffic[0].percent}')" = 100 ] && break; sleep 0.2
+done
+$K get isvc fraud-canary -n ml-prod
+echo "idle: the autoscaler takes both revisions to zero replicas (stable window + grace)"
+for _ in $(seq 1 300); do
+  [ -z "$($K get pods -n ml-prod -l serving.kserve.io/inferenceservice=fraud-canary -o name)" ] && break; sleep 0.2
+done
+$K get deployments -n ml-prod -l serving.kserve.io/inferenceservice=fraud-canary
+echo "a request now is held by the gateway's activator while a pod starts:"
+curl -s -w '\n  answered in %{time_total}s (cold start from zero)\n' -X POST localhost:8080/v1/models/fraud-canary:predict \
+  -H 'Host: fraud-canary.ml-prod.example.com' -H 'Content-Type: application/json' -d '{"instances": [[6.0, 2.7, 5.1, 1.6]]}'
+echo "the autoscaler's decisions (Events on the revision Deployments):"
+$K get events -n ml-prod 2>/dev/null | grep -E ' Scaled ' | tail -4 || true
+$K delete isvc fraud-canary -n ml-prod --wait=false
+
 step "re-apply is idempotent; a change is a three-way merge patch"
 $K apply -f "$SEED/kueue.yaml"
 $K patch localqueue gpu-queue -n ml-prod --type merge -p '{"metadata":{"labels":{"team":"fraud"}}}'
@@ -162,4 +228,4 @@ $K delete job shards --wait=true
 $K wait --for=delete pod -l app=web --timeout=60s 2>/dev/null || true
 $K get pods
 
-step "done (InferenceService serving, canary and autoscaling arrive with the next issue; the gateway already listens on 127.0.0.1:8080)"
+step "done: apply, queue, train, serve, canary, promote, scale to zero and back, restart (docs/ for each part)"
