@@ -146,7 +146,15 @@ def main():
     kc = kueue_bench.run_core()
     print(json.dumps(ke, indent=2))
     write_section("kueue", kueue_bench.section(ke, kc))
+    import cold_start_bench
+    cs = cold_start_bench.run(BUILD)
+    print(json.dumps(cs, indent=2))
+    write_section("coldstart", cold_start_bench.section(cs))
     print(f"wrote {DOC}")
+    # Gateway overhead (issue #7) and the model server (issue #6): separate scripts that own
+    # their bench:gateway and bench:serving markers.
+    subprocess.run(["/usr/bin/python3", os.path.join(REPO, "bench", "gateway_bench.py"), BUILD,
+                    "--write"], check=False)
     # Model server (issue #6): a separate script that owns the bench:serving markers.
     subprocess.run(["/usr/bin/python3", os.path.join(REPO, "bench", "serving_bench.py"), BUILD],
                    check=False)
