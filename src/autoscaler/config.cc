@@ -21,6 +21,7 @@ constexpr std::string_view kAnnotationPrefix = "autoscaling.knative.dev/";
 // Upstream allows stable windows in [6s, 1h]; Skiff allows 1 s so e2e tests stay short.
 constexpr nanoseconds kWindowMin = seconds(1);
 constexpr nanoseconds kWindowMax = std::chrono::hours(1);
+constexpr std::chrono::hours kLongestPeriod{24};
 
 Status Bad(std::string_view key, std::string message) {
   return InvalidArgument(std::string(key) + ": " + std::move(message));
@@ -214,6 +215,13 @@ StatusOr<ClusterDefaults> ParseCluster(const std::map<std::string, std::string>&
   if (c.scale_to_zero_grace <= nanoseconds(0)) {
     return Bad("scale-to-zero-grace-period", "must be positive");
   }
+  // Skiff's bounds (Knative has none): they keep every time sum far from overflow.
+  if (c.scale_to_zero_grace > kLongestPeriod) {
+    return Bad("scale-to-zero-grace-period", "must be at most 24h");
+  }
+  if (c.pod_retention > kLongestPeriod) {
+    return Bad("scale-to-zero-pod-retention-period", "must be at most 24h");
+  }
   if (c.scale_down_delay < nanoseconds(0) || c.scale_down_delay > kWindowMax) {
     return Bad("scale-down-delay", "must be in [0s, 3600s]");
   }
@@ -273,8 +281,8 @@ StatusOr<ClusterDefaults> ParseCluster(const std::map<std::string, std::string>&
     return Bad("max-scale", "must be in [" + std::to_string(min_max_scale) + ", max-scale-limit(" +
                                 std::to_string(c.max_scale_limit) + ")]");
   }
-  if (c.tick < milliseconds(1)) {
-    return Bad("tick-interval", "must be at least 1ms");
+  if (c.tick < milliseconds(1) || c.tick > kWindowMax) {
+    return Bad("tick-interval", "must be in [1ms, 3600s]");
   }
   return c;
 }

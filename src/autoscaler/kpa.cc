@@ -10,6 +10,13 @@
 namespace skiff::autoscaler {
 namespace {
 
+// max(2, x) as an int32, saturating: huge targets or burst capacities must not overflow.
+int32_t SaturatedCount(double x) {
+  if (!(x > 2.0)) return 2;
+  if (x >= 2147483647.0) return 2147483647;
+  return static_cast<int32_t>(x);
+}
+
 using std::chrono::milliseconds;
 
 // Knative's scaleUnknown: the scaler leaves the Deployment as it is.
@@ -168,12 +175,10 @@ int32_t Kpa::DesiredPods(TimePoint now, int32_t ready_pods, bool reachable, Deci
     d.num_activators = 2;
   } else if (tbc > 0) {
     d.excess_burst_capacity = std::floor(total_capacity - tbc - d.panic_observed);
-    d.num_activators = static_cast<int32_t>(
-        std::max(2.0, std::ceil((total_capacity + tbc) / c.activator_capacity)));
+    d.num_activators = SaturatedCount(std::ceil((total_capacity + tbc) / c.activator_capacity));
   } else {
     d.excess_burst_capacity = -1;
-    d.num_activators =
-        static_cast<int32_t>(std::max(2.0, std::ceil(total_capacity / c.activator_capacity)));
+    d.num_activators = SaturatedCount(std::ceil(total_capacity / c.activator_capacity));
   }
   return desired;
 }
