@@ -230,7 +230,11 @@ TEST(ResolveKpaConfigTest, BadClusterValuesNameTheKey) {
       {{{"max-scale-limit", "5"}, {"max-scale", "6"}},
        "max-scale: must be in [1, max-scale-limit(5)]"},
       {{{"activator-capacity", "0.5"}}, "activator-capacity: must be at least 1"},
-      {{{"tick-interval", "0s"}}, "tick-interval: must be at least 1ms"},
+      {{{"tick-interval", "0s"}}, "tick-interval: must be in [1ms, 3600s]"},
+      {{{"tick-interval", "2h"}}, "tick-interval: must be in [1ms, 3600s]"},
+      {{{"scale-to-zero-grace-period", "25h"}}, "scale-to-zero-grace-period: must be at most 24h"},
+      {{{"scale-to-zero-pod-retention-period", "25h"}},
+       "scale-to-zero-pod-retention-period: must be at most 24h"},
       {{{"pod-autoscaler-class", "hpa.autoscaling.knative.dev"}}, "pod-autoscaler-class"},
   };
   for (const auto& [cluster, want] : cases) {
