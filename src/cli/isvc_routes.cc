@@ -51,6 +51,15 @@ gateway::Backend RevisionBackend(const std::string& ns, const std::string& revis
   return b;
 }
 
+// The ingress domain the controller chose, read back from status.url
+// ("http://NAME.NS.DOMAIN"); example.com before the controller wrote it.
+std::string DomainOf(const Json& isvc, const std::string& name, const std::string& ns) {
+  std::string top = UrlHost(S(F(isvc, "status"), "url"));
+  std::string prefix = name + "." + ns + ".";
+  if (top.size() > prefix.size() && top.rfind(prefix, 0) == 0) return top.substr(prefix.size());
+  return "example.com";
+}
+
 bool ConditionFalse(const Json& status, const std::string& type) {
   for (const Json& c : F(status, "conditions")) {
     if (S(c, "type") == type) return S(c, "status") == "False";
@@ -66,10 +75,7 @@ void KnativeRoutes(const Json& isvc, const std::string& name, const std::string&
                    std::vector<gateway::Route>* routes) {
   const Json& status = F(isvc, "status");
   const Json& pred = F(F(status, "components"), "predictor");
-  std::string domain = "example.com";
-  std::string top = UrlHost(S(status, "url"));
-  std::string prefix = name + "." + ns + ".";
-  if (top.size() > prefix.size() && top.rfind(prefix, 0) == 0) domain = top.substr(prefix.size());
+  std::string domain = DomainOf(isvc, name, ns);
   std::string component = name + "-predictor";
   base.hosts = {name + "." + ns + "." + domain, component + "." + ns + "." + domain};
 
@@ -129,7 +135,8 @@ std::vector<gateway::Route> IsvcRoutes(const std::vector<Json>& isvcs,
       continue;
     }
     if (!mode.empty() && mode != "Standard" && mode != "RawDeployment") continue;
-    r.hosts = {name + "." + ns + ".example.com", name + "-" + ns + ".example.com"};
+    std::string domain = DomainOf(isvc, name, ns);
+    r.hosts = {name + "." + ns + "." + domain, name + "-" + ns + "." + domain};
     // The entry point: the transformer when there is one (it calls the predictor itself).
     bool transformer = F(F(isvc, "spec"), "transformer").is_object();
     r.backends.push_back(RevisionBackend(

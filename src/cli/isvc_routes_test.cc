@@ -29,6 +29,16 @@ TEST(IsvcRoutesTest, StandardMode) {
   EXPECT_TRUE(gateway::ValidateRoutes(routes).ok());
 }
 
+TEST(IsvcRoutesTest, StandardModeDomainFromStatusUrl) {
+  Json isvc = {{"metadata", {{"name", "iris"}, {"namespace", "ml"}}},
+               {"spec", {{"predictor", Json::object()}}},
+               {"status", {{"url", "http://iris.ml.models.corp"}}}};
+  auto routes = IsvcRoutes({isvc}, {});
+  ASSERT_EQ(routes.size(), 1u);
+  EXPECT_EQ(routes[0].hosts,
+            (std::vector<std::string>{"iris.ml.models.corp", "iris-ml.models.corp"}));
+}
+
 TEST(IsvcRoutesTest, StandardModeTransformerIsTheEntryPoint) {
   Json isvc = {{"metadata", {{"name", "iris"}, {"namespace", "ml"}}},
                {"spec", {{"predictor", Json::object()}, {"transformer", Json::object()}}}};

@@ -478,5 +478,34 @@ TEST_F(IsvcControllerTest, TransformerStandardMode) {
   }));
 }
 
+// The ingress domain comes from KServe's inferenceservice-config (and, in Knative mode, from
+// Knative's config-domain); changing it re-writes the URLs.
+TEST_F(IsvcControllerTest, IngressDomainFromConfigMaps) {
+  client::ResourceInfo cms = env_.Resource("v1", "ConfigMap");
+  client::ResourceInfo nss = env_.Resource("v1", "Namespace");
+  for (const char* ns : {"kserve", "knative-serving"}) {
+    Json n = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}};
+    ASSERT_TRUE(env_.client()->Create(nss, "", n).ok());
+  }
+  ASSERT_TRUE(CreateIsvc("dom", kSklearn).ok());
+  ASSERT_TRUE(Eventually([&] { return IsvcStatus("dom")["url"] == "http://dom.default.example.com"; }));
+  Json cm = {{"apiVersion", "v1"},
+             {"kind", "ConfigMap"},
+             {"metadata", {{"name", "inferenceservice-config"}, {"namespace", "kserve"}}},
+             {"data", {{"ingress", R"({"ingressDomain": "models.corp"})"}}}};
+  ASSERT_TRUE(env_.client()->Create(cms, "kserve", cm).ok());
+  EXPECT_TRUE(Eventually([&] { return IsvcStatus("dom")["url"] == "http://dom.default.models.corp"; }));
+  Json kn = {{"apiVersion", "v1"},
+             {"kind", "ConfigMap"},
+             {"metadata", {{"name", "config-domain"}, {"namespace", "knative-serving"}}},
+             {"data", {{"_example", "docs"}, {"kn.corp", ""}}}};
+  ASSERT_TRUE(env_.client()->Create(cms, "knative-serving", kn).ok());
+  ASSERT_TRUE(
+      CreateIsvc("kdom", kSklearn, R"({"serving.kserve.io/deploymentMode": "Knative"})").ok());
+  ASSERT_TRUE(Eventually([&] { return Get(deployments_, "default", "kdom-predictor-00001").ok(); }));
+  MarkDeploymentAvailable("kdom-predictor-00001");
+  EXPECT_TRUE(Eventually([&] { return IsvcStatus("kdom")["url"] == "http://kdom.default.kn.corp"; }));
+}
+
 }  // namespace
 }  // namespace skiff::controllers::inferenceservice

@@ -26,7 +26,7 @@ namespace {
 // when the InferenceService (or its runtime) changed, never because the API server defaulted it.
 constexpr char kSpecHashAnnotation[] = "serving.skiff.dev/spec-hash";
 constexpr char kFieldManager[] = "kserve-controller";
-constexpr char kDomain[] = "example.com";
+constexpr char kDefaultDomain[] = "example.com";
 // Revisions with no traffic and no rollout role kept (scaled to zero) before GC deletes them.
 constexpr size_t kRetainedRevisions = 3;
 
@@ -101,7 +101,8 @@ class IsvcReconciler final : public Reconciler {
   IsvcReconciler(Manager* mgr, client::Informer* isvcs, client::Informer* deployments,
                  client::Informer* services, client::Informer* runtimes,
                  client::Informer* cluster_runtimes, client::Informer* pods,
-                 client::Informer* service_accounts, client::Informer* secrets)
+                 client::Informer* service_accounts, client::Informer* secrets,
+                 client::Informer* configmaps)
       : mgr_(mgr),
         isvcs_(isvcs),
         deployments_(deployments),
@@ -111,6 +112,7 @@ class IsvcReconciler final : public Reconciler {
         pods_(pods),
         service_accounts_(service_accounts),
         secrets_(secrets),
+        configmaps_(configmaps),
         events_(&mgr->EventsFor("kserve-controller")) {}
 
   StatusOr<Result> Reconcile(const Request& req) override {
@@ -303,6 +305,34 @@ class IsvcReconciler final : public Reconciler {
     (*info)["time"] = same && Field(old, "time").is_string() ? old["time"] : Json(now);
   }
 
+  // The domain of status.url: Knative mode reads Knative's config-domain (its default domain
+  // is the key whose value is empty, else the first key); both modes then read KServe's
+  // inferenceservice-config `ingress` JSON `ingressDomain`; example.com otherwise.
+  std::string IngressDomain(bool knative) {
+    if (knative) {
+      if (client::ObjectPtr cm = configmaps_->Get("knative-serving", "config-domain")) {
+        const Json& data = Field(*cm, "data");
+        std::string first;
+        if (data.is_object()) {
+          for (auto it = data.begin(); it != data.end(); ++it) {
+            if (it.key().empty() || it.key()[0] == '_') continue;  // _example holds the docs
+            if (first.empty()) first = it.key();
+            if (it->is_string() && it->get<std::string>().empty()) return it.key();
+          }
+        }
+        if (!first.empty()) return first;
+      }
+    }
+    if (client::ObjectPtr cm = configmaps_->Get("kserve", "inferenceservice-config")) {
+      StatusOr<Json> ingress = ParseJson(StringField(Field(*cm, "data"), "ingress"));
+      if (ingress.ok()) {
+        std::string domain = StringField(*ingress, "ingressDomain");
+        if (!domain.empty()) return domain;
+      }
+    }
+    return kDefaultDomain;
+  }
+
   // A component's readiness from its Deployment, as KServe's raw-mode reconciler derives it.
   static Condition DeploymentCondition(const std::string& type, const std::string& component,
                                        const client::ObjectPtr& dep, bool* current,
@@ -344,6 +374,7 @@ class IsvcReconciler final : public Reconciler {
     std::string name = MetaString(isvc, "name");
     std::string ns = MetaString(isvc, "namespace");
     std::string component = name + "-predictor";
+    const std::string domain = IngressDomain(/*knative=*/false);
     Json& conds = (*status)["conditions"];
 
     bool current = false;  // the Deployment controller has seen the latest spec
@@ -392,19 +423,19 @@ class IsvcReconciler final : public Reconciler {
       std::string rev = RevisionName(component, generation);
       comp["latestReadyRevision"] = rev;
       comp["latestRolledoutRevision"] = rev;
-      comp["url"] = "http://" + component + "." + ns + "." + kDomain;
+      comp["url"] = "http://" + component + "." + ns + "." + domain;
       comp["address"] = {{"url", "http://" + component + "." + ns + ".svc.cluster.local"}};
       comp["traffic"] =
           Json::array({{{"revisionName", rev}, {"latestRevision", true}, {"percent", 100}}});
     }
     if (service_exists) {
       std::string entry = transformer ? name + "-transformer" : component;
-      (*status)["url"] = "http://" + name + "." + ns + "." + kDomain;
+      (*status)["url"] = "http://" + name + "." + ns + "." + domain;
       (*status)["address"] = {{"url", "http://" + entry + "." + ns + ".svc.cluster.local"}};
     }
     if (transformer) {
       Json& tc = (*status)["components"]["transformer"];
-      tc = {{"url", "http://" + name + "-transformer." + ns + "." + kDomain},
+      tc = {{"url", "http://" + name + "-transformer." + ns + "." + domain},
             {"address", {{"url", "http://" + name + "-transformer." + ns + ".svc.cluster.local"}}}};
     } else if (Field(*status, "components").is_object()) {
       (*status)["components"].erase("transformer");
@@ -605,11 +636,12 @@ class IsvcReconciler final : public Reconciler {
     if (!rollout.previous_rolledout.empty()) {
       comp["previousRolledoutRevision"] = rollout.previous_rolledout;
     }
-    comp["traffic"] = TrafficJson(traffic, component, req.ns, kDomain);
+    const std::string domain = IngressDomain(/*knative=*/true);
+    comp["traffic"] = TrafficJson(traffic, component, req.ns, domain);
     if (!traffic.empty()) {
-      comp["url"] = "http://" + component + "." + req.ns + "." + kDomain;
+      comp["url"] = "http://" + component + "." + req.ns + "." + domain;
       comp["address"] = {{"url", "http://" + component + "." + req.ns + ".svc.cluster.local"}};
-      status["url"] = "http://" + req.name + "." + req.ns + "." + kDomain;
+      status["url"] = "http://" + req.name + "." + req.ns + "." + domain;
       status["address"] = {{"url", "http://" + req.name + "." + req.ns + ".svc.cluster.local"}};
     }
     UpdateModelStatus(req.ns, req.name, latest.name, ready.status == "True" && latest_ready,
@@ -673,6 +705,7 @@ class IsvcReconciler final : public Reconciler {
   client::Informer* pods_;
   client::Informer* service_accounts_;
   client::Informer* secrets_;
+  client::Informer* configmaps_;
   EventRecorder* events_;
 };
 
@@ -692,11 +725,12 @@ Status Register(Manager* mgr) {
   SKIFF_ASSIGN_OR_RETURN(client::Informer * service_accounts,
                          inf.ForKind("v1", "ServiceAccount"));
   SKIFF_ASSIGN_OR_RETURN(client::Informer * secrets, inf.ForKind("v1", "Secret"));
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * configmaps, inf.ForKind("v1", "ConfigMap"));
   Controller* c =
       mgr->NewController("inferenceservice",
                          std::make_unique<IsvcReconciler>(mgr, isvcs, deployments, services,
                                                           runtimes, cluster_runtimes, pods,
-                                                          service_accounts, secrets),
+                                                          service_accounts, secrets, configmaps),
                          2);
   SKIFF_RETURN_IF_ERROR(c->For(kIsvcApiVersion, "InferenceService"));
   SKIFF_RETURN_IF_ERROR(c->Owns("apps/v1", "Deployment", "InferenceService"));
@@ -721,6 +755,15 @@ Status Register(Manager* mgr) {
   }));
   SKIFF_RETURN_IF_ERROR(c->Watches(kRuntimeApiVersion, "ClusterServingRuntime",
                                    [all_in](const Json&) { return all_in(""); }));
+  // The ingress domain's ConfigMaps change every URL.
+  SKIFF_RETURN_IF_ERROR(c->Watches("v1", "ConfigMap", [all_in](const Json& cm) {
+    std::string ns = MetaString(cm, "namespace"), name = MetaString(cm, "name");
+    if ((ns == "kserve" && name == "inferenceservice-config") ||
+        (ns == "knative-serving" && name == "config-domain")) {
+      return all_in("");
+    }
+    return std::vector<Request>{};
+  }));
   // Storage credentials come from the namespace's service accounts and Secrets.
   for (const char* kind : {"ServiceAccount", "Secret"}) {
     SKIFF_RETURN_IF_ERROR(c->Watches("v1", kind, [all_in](const Json& o) {
