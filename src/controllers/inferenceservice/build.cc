@@ -5,6 +5,7 @@
 #include "controllers/inferenceservice/storage_initializer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -260,7 +261,70 @@ Status AddBatcherAndLogger(const Json& pred, Json* kc) {
   return Status::Ok();
 }
 
+
+// The first containerPort of `container`, 8080 when it declares none.
+int ContainerPortOf(const Json& container) {
+  const Json& ports = Field(container, "ports");
+  if (ports.is_array() && !ports.empty() && Field(ports[0], "containerPort").is_number_integer()) {
+    return ports[0]["containerPort"].get<int>();
+  }
+  return kContainerPort;
+}
+
+// A component's Deployment and Service `{name}-{component}` as KServe's raw-mode reconciler
+// makes them: selector `app: isvc.{name}-{component}`, the component's labels and annotations,
+// replicas max(1, minReplicas), port 80 to `port`, owned by the isvc.
+Rendered ComponentObjects(const Json& isvc, const std::string& component_type, const Json& spec,
+                          Json pod, int port) {
+  const Json& meta = Field(isvc, "metadata");
+  std::string name = StringField(meta, "name");
+  std::string ns = StringField(meta, "namespace");
+  std::string component = name + "-" + component_type;
+  const Json& min = Field(spec, "minReplicas");
+  int64_t replicas = min.is_number_integer() ? std::max<int64_t>(1, min.get<int64_t>()) : 1;
+  std::string app = "isvc." + component;
+  Json labels = Field(spec, "labels").is_object() ? spec["labels"] : Json::object();
+  labels[kIsvcLabel] = name;
+  labels[kComponentLabel] = component_type;
+  labels["app"] = app;
+  Json pod_meta = {{"labels", labels}};
+  if (Field(spec, "annotations").is_object()) pod_meta["annotations"] = spec["annotations"];
+  Json owner = Json::array({ControllerRef(isvc)});
+  Rendered out;
+  out.deployment = {
+      {"apiVersion", "apps/v1"},
+      {"kind", "Deployment"},
+      {"metadata",
+       {{"name", component}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", owner}}},
+      {"spec",
+       {{"replicas", replicas},
+        {"selector", {{"matchLabels", {{"app", app}}}}},
+        {"template", {{"metadata", pod_meta}, {"spec", std::move(pod)}}}}}};
+  out.service = {
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata",
+       {{"name", component}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", owner}}},
+      {"spec",
+       {{"selector", {{"app", app}}},
+        {"ports",
+         Json::array(
+             {{{"name", "http"}, {"port", 80}, {"protocol", "TCP"}, {"targetPort", port}}})}}}};
+  return out;
+}
+
 }  // namespace
+
+std::string Digest(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a, 64 bit
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
 
 std::string DeploymentMode(const Json& isvc) {
   std::string v =
@@ -457,47 +521,12 @@ StatusOr<Rendered> RenderPredictor(const Json& isvc, const Json& runtime) {
   } else if (!uri.empty()) {
     AddStorageInitializer(uri, read_only, &pod, kc);
   }
-  int port = kContainerPort;
-  if (Field(*kc, "ports").is_array() && !(*kc)["ports"].empty() &&
-      Field((*kc)["ports"][0], "containerPort").is_number_integer()) {
-    port = (*kc)["ports"][0]["containerPort"].get<int>();
-  }
+  int port = ContainerPortOf(*kc);
   pod["containers"] = std::move(containers);
-
-  const Json& min = Field(pred, "minReplicas");
-  int64_t replicas = min.is_number_integer() ? std::max<int64_t>(1, min.get<int64_t>()) : 1;
-  std::string app = "isvc." + component;
-  Json labels = Field(pred, "labels").is_object() ? pred["labels"] : Json::object();
-  labels[kIsvcLabel] = name;
-  labels[kComponentLabel] = "predictor";
-  labels["app"] = app;
-  Json pod_meta = {{"labels", labels}};
-  if (Field(pred, "annotations").is_object()) pod_meta["annotations"] = pred["annotations"];
-
-  Rendered out;
-  Json owner = Json::array({ControllerRef(isvc)});
-  out.deployment = {
-      {"apiVersion", "apps/v1"},
-      {"kind", "Deployment"},
-      {"metadata",
-       {{"name", component}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", owner}}},
-      {"spec",
-       {{"replicas", replicas},
-        {"selector", {{"matchLabels", {{"app", app}}}}},
-        {"template", {{"metadata", pod_meta}, {"spec", pod}}}}}};
+  Rendered out = ComponentObjects(isvc, "predictor", pred, std::move(pod), port);
   if (Field(pred, "deploymentStrategy").is_object()) {
     out.deployment["spec"]["strategy"] = pred["deploymentStrategy"];
   }
-  out.service = {
-      {"apiVersion", "v1"},
-      {"kind", "Service"},
-      {"metadata",
-       {{"name", component}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", owner}}},
-      {"spec",
-       {{"selector", {{"app", app}}},
-        {"ports",
-         Json::array(
-             {{{"name", "http"}, {"port", 80}, {"protocol", "TCP"}, {"targetPort", port}}})}}}};
   return out;
 }
 
@@ -528,11 +557,7 @@ StatusOr<Rendered> RenderTransformer(const Json& isvc) {
     }
     return false;
   };
-  int port = kContainerPort;
-  if (Field(*kc, "ports").is_array() && !(*kc)["ports"].empty() &&
-      Field((*kc)["ports"][0], "containerPort").is_number_integer()) {
-    port = (*kc)["ports"][0]["containerPort"].get<int>();
-  }
+  int port = ContainerPortOf(*kc);
   for (const auto& [flag, value] :
        {std::pair<std::string, std::string>{"--model_name", name},
         {"--predictor_host", name + "-predictor." + ns},
@@ -543,38 +568,7 @@ StatusOr<Rendered> RenderTransformer(const Json& isvc) {
     }
   }
   pod["containers"] = std::move(containers);
-
-  const Json& min = Field(spec, "minReplicas");
-  int64_t replicas = min.is_number_integer() ? std::max<int64_t>(1, min.get<int64_t>()) : 1;
-  std::string app = "isvc." + component;
-  Json labels = Field(spec, "labels").is_object() ? spec["labels"] : Json::object();
-  labels[kIsvcLabel] = name;
-  labels[kComponentLabel] = "transformer";
-  labels["app"] = app;
-  Json pod_meta = {{"labels", labels}};
-  if (Field(spec, "annotations").is_object()) pod_meta["annotations"] = spec["annotations"];
-  Json owner = Json::array({ControllerRef(isvc)});
-  Rendered out;
-  out.deployment = {
-      {"apiVersion", "apps/v1"},
-      {"kind", "Deployment"},
-      {"metadata",
-       {{"name", component}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", owner}}},
-      {"spec",
-       {{"replicas", replicas},
-        {"selector", {{"matchLabels", {{"app", app}}}}},
-        {"template", {{"metadata", pod_meta}, {"spec", pod}}}}}};
-  out.service = {
-      {"apiVersion", "v1"},
-      {"kind", "Service"},
-      {"metadata",
-       {{"name", component}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", owner}}},
-      {"spec",
-       {{"selector", {{"app", app}}},
-        {"ports",
-         Json::array(
-             {{{"name", "http"}, {"port", 80}, {"protocol", "TCP"}, {"targetPort", port}}})}}}};
-  return out;
+  return ComponentObjects(isvc, "transformer", spec, std::move(pod), port);
 }
 
 }  // namespace skiff::controllers::inferenceservice

@@ -25,6 +25,9 @@ inline constexpr char kPvcVolume[] = "kserve-pvc-source";
 inline constexpr char kModelDir[] = "/mnt/models";
 inline constexpr int kContainerPort = 8080;
 
+// A short stable digest of `text` (16 hex digits): what a rendering is compared by.
+std::string Digest(const std::string& text);
+
 // "Standard" (default, also for "RawDeployment" and an absent annotation), "Knative" (also
 // "Serverless"), or the annotation's value as written for anything else (e.g. "ModelMesh").
 std::string DeploymentMode(const Json& isvc);

@@ -13,17 +13,6 @@ namespace {
 
 constexpr char kAutoscalingPrefix[] = "autoscaling.knative.dev/";
 
-std::string Fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 // The revision template's annotations as KServe writes them from the component spec.
 std::map<std::string, std::string> AutoscalingAnnotations(const Json& isvc) {
   std::map<std::string, std::string> out;
@@ -90,7 +79,7 @@ std::string TemplateHash(const Json& isvc, const Rendered& standard) {
                 {"autoscaling", AutoscalingAnnotations(isvc)},
                 {"containerConcurrency", ContainerConcurrency(isvc)},
                 {"timeout", Field(Field(Field(isvc, "spec"), "predictor"), "timeout")}};
-  return Fnv1a(DumpJson(basis));
+  return Digest(DumpJson(basis));
 }
 
 Rendered RevisionObjects(const Json& isvc, const Rendered& standard, const std::string& revision,

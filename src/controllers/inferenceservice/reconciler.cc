@@ -30,17 +30,6 @@ constexpr char kDefaultDomain[] = "example.com";
 // Revisions with no traffic and no rollout role kept (scaled to zero) before GC deletes them.
 constexpr size_t kRetainedRevisions = 3;
 
-std::string Fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 int64_t IntField(const Json& obj, const char* key) {
   const Json& v = Field(obj, key);
   return v.is_number_integer() ? v.get<int64_t>() : 0;
@@ -264,7 +253,7 @@ class IsvcReconciler final : public Reconciler {
   // Creates `desired`, or rewrites the existing child's spec when the rendering changed.
   Status Apply(client::Informer* inf, const client::ObjectPtr& existing, Json desired,
                std::vector<PendingEvent>* events) {
-    std::string hash = Fnv1a(DumpJson(desired["spec"]) + DumpJson(desired["metadata"]["labels"]));
+    std::string hash = Digest(DumpJson(desired["spec"]) + DumpJson(desired["metadata"]["labels"]));
     desired["metadata"]["annotations"][kSpecHashAnnotation] = hash;
     std::string ns = desired["metadata"]["namespace"].get<std::string>();
     std::string name = desired["metadata"]["name"].get<std::string>();
