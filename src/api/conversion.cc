@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/autoscaling.h"
 #include "api/kueue_conversion.h"
 
 namespace skiff::api {
@@ -16,6 +17,9 @@ StatusOr<Json> ConvertToVersion(const KindInfo& kind, const Json& obj, std::stri
   if (from.empty()) from = kind.StorageVersion().name;
   if (from != to_version && kind.group == "kueue.x-k8s.io" && KueueKindHasConversion(kind.kind)) {
     SKIFF_RETURN_IF_ERROR(ConvertKueue(kind.kind, from, to_version, out));
+  }
+  if (from != to_version && kind.group == "autoscaling" && kind.kind == "HorizontalPodAutoscaler") {
+    SKIFF_RETURN_IF_ERROR(ConvertHorizontalPodAutoscaler(from, to_version, out));
   }
   out["apiVersion"] = kind.ApiVersion(to_version);
   return out;

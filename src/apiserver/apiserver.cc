@@ -274,6 +274,8 @@ class ApiServerImpl final : public ApiServer {
       co_return co_await w.Send(
           ErrorResponse(ReasonError(404, "NotFound", "the server could not find the requested resource")));
     }
+    // Never stored: answered from the node agent's usage samples.
+    if (p->group == "metrics.k8s.io") co_return co_await HandleMetricsApi(ctx_, req, w, *p);
     co_await HandleResource(ctx_, req, w, std::move(*p));
   }
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "api/autoscaling.h"
 #include "base/base64.h"
 
 #include "apiserver/admission.h"
@@ -150,6 +151,8 @@ void DefaultBuiltin(Context& ctx, const api::KindInfo& kind, Json& obj, const Js
       SetDefault(spec["strategy"]["rollingUpdate"], "maxUnavailable", "25%");
     }
     DefaultTemplate(spec);
+  } else if (Is(kind, "autoscaling", "HorizontalPodAutoscaler")) {
+    api::DefaultHorizontalPodAutoscaler(obj);
   } else if (Is(kind, "apps", "ReplicaSet")) {
     if (!obj["spec"].is_object()) return;
     SetDefault(obj["spec"], "replicas", 1);
@@ -309,6 +312,8 @@ std::vector<StatusCause> ValidateBuiltin(const api::KindInfo& kind, const Json& 
                           "spec.template"});
       }
     }
+  } else if (Is(kind, "autoscaling", "HorizontalPodAutoscaler")) {
+    causes = api::ValidateHorizontalPodAutoscaler(obj);
   } else if (Is(kind, "", "ConfigMap") || Is(kind, "", "Secret")) {
     if (old && old->value("immutable", false)) {
       for (const char* f : {"data", "binaryData"}) {

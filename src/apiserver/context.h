@@ -55,6 +55,9 @@ Awaitable<void> HandleResource(Context& ctx, Request& req, ResponseWriter& w, Re
 Awaitable<void> HandleWatch(Context& ctx, Request& req, ResponseWriter& w, const ResourcePath& p);
 Response HandleDiscovery(Context& ctx, const Request& req);  // 404 code if not a discovery path
 Response HandleOpenApi(Context& ctx, const Request& req);
+// metrics.k8s.io/v1beta1 PodMetrics/NodeMetrics from the node agent's samples (metrics_api.cc).
+Awaitable<void> HandleMetricsApi(Context& ctx, Request& req, ResponseWriter& w,
+                                 const ResourcePath& p);
 
 // Table rendering (table.cc). `objects` are full objects of one kind.
 bool WantsTable(const Request& req);

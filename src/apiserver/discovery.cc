@@ -21,6 +21,7 @@ Json ResourceList(Context& ctx, const std::string& group, const std::string& ver
     if (!kv) continue;
     Json r = {{"name", k->plural},  {"singularName", k->singular}, {"namespaced", k->namespaced},
               {"kind", k->kind},    {"verbs", kVerbs}};
+    if (group == "metrics.k8s.io") r["verbs"] = {"get", "list"};  // read-only (metrics_api.cc)
     if (!k->short_names.empty()) r["shortNames"] = k->short_names;
     if (!k->categories.empty()) r["categories"] = k->categories;
     resources.push_back(r);

@@ -4,6 +4,7 @@
 
 #include "api/jsonpath.h"
 #include "apiserver/context.h"
+#include "apiserver/hpa_table.h"
 
 namespace skiff::apiserver {
 namespace {
@@ -91,6 +92,9 @@ bool BuiltinColumns(const api::KindInfo& k, std::vector<Col>& cols) {
     cols = {{"Holder", "string", 0}, {"Age", "string", 0}};
   } else if (id == "customresourcedefinitions.apiextensions.k8s.io") {
     cols = {{"Created At", "date", 0}};
+  } else if (id == "horizontalpodautoscalers.autoscaling") {
+    cols = {{"Reference", "string", 0}, {"Targets", "string", 0}, {"MinPods", "string", 0},
+            {"MaxPods", "integer", 0},  {"Replicas", "integer", 0}, {"Age", "string", 0}};
   } else {
     return false;
   }
@@ -203,6 +207,7 @@ Json BuiltinCells(const api::KindInfo& k, const Json& o, SystemTime now) {
             Str(Sub(st, "capacity"), "storage"), "", Age(o, now)};
   }
   if (id == "leases.coordination.k8s.io") return {Str(spec, "holderIdentity"), Age(o, now)};
+  if (id == "horizontalpodautoscalers.autoscaling") return HpaCells(o, Age(o, now));
   if (id == "customresourcedefinitions.apiextensions.k8s.io") {
     return {o.at("metadata").value("creationTimestamp", "")};
   }

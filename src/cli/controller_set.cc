@@ -2,11 +2,13 @@
 #include "cli/controller_set.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <utility>
 
 #include "controllers/deployment/deployment.h"
 #include "controllers/endpoints/controller.h"
+#include "controllers/hpa/hpa_controller.h"
 #include "controllers/inferenceservice/isvc_controller.h"
 #include "controllers/job/job_controller.h"
 #include "controllers/kueue/kueue_controller.h"
@@ -21,6 +23,17 @@ namespace skiff::cli {
 
 namespace {
 using RegisterFn = std::function<Status(controllers::Manager*)>;
+
+// SKIFF_HPA_SYNC_PERIOD (seconds, e.g. "1" or "0.5") is a test knob like SKIFF_WATCH_HISTORY:
+// the HPA's --horizontal-pod-autoscaler-sync-period, 15 s by default.
+Status RegisterHpa(controllers::Manager* manager) {
+  controllers::hpa::HpaOptions o;
+  if (const char* p = std::getenv("SKIFF_HPA_SYNC_PERIOD"); p && *p && std::atof(p) > 0) {
+    o.sync_period = std::chrono::milliseconds(static_cast<int64_t>(std::atof(p) * 1000));
+  }
+  return controllers::hpa::Register(manager, o);
+}
+
 const std::vector<std::pair<std::string, RegisterFn>>& All() {
   static const auto* all = new std::vector<std::pair<std::string, RegisterFn>>{
       {"scheduler", controllers::scheduler::Register},
@@ -32,6 +45,7 @@ const std::vector<std::pair<std::string, RegisterFn>>& All() {
       {"trainjob", controllers::trainjob::Register},
       {"pytorchjob", controllers::pytorchjob::Register},
       {"inferenceservice", controllers::inferenceservice::Register},
+      {"horizontalpodautoscaler", RegisterHpa},
       {"kueue", controllers::kueue::Register},
   };
   return *all;

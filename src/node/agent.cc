@@ -27,6 +27,7 @@
 #include "node/prober.h"
 #include "node/resources.h"
 #include "node/supervisor.h"
+#include "node/usage_sampler.h"
 
 namespace skiff::node {
 namespace {
@@ -104,6 +105,7 @@ struct NodeAgent::Impl {
   NodeContext ctx;
   std::unique_ptr<Supervisor> supervisor;
   std::unique_ptr<client::Informer> informer;
+  std::unique_ptr<UsageSampler> sampler;
   std::mutex mu;
   bool started = false;
 };
@@ -251,6 +253,14 @@ Status NodeAgent::Start() {
       .on_update = [sup](const client::ObjectPtr&, const client::ObjectPtr& p) { sup->Upsert(p); },
       .on_delete = [sup](const client::ObjectPtr& p) { sup->Remove(p); }});
   m.informer->Start();
+  std::unique_ptr<UsageReader> reader =
+      m.cgroups ? NewCgroupUsageReader(*m.cgroups)
+                : NewProcUsageReader(PodWorker::StateDir(o.data_dir, o.node_name));
+  m.sampler = std::make_unique<UsageSampler>(
+      UsageSamplerOptions{
+          .node_name = o.node_name, .interval = o.usage_interval, .window = o.usage_window},
+      std::move(reader), [inf] { return inf->List(); }, &m.clock);
+  m.sampler->Start();
   m.started = true;
   spdlog::info(
       "component=node node agent started node={} sandbox={} cpu={}m memory={} gpus={}+{}simulated",
@@ -264,6 +274,7 @@ void NodeAgent::Stop() {
   std::lock_guard<std::mutex> lock(m.mu);
   if (!m.started) return;
   m.started = false;
+  m.sampler->Stop();
   m.informer->Stop();
   // One fresh list, so deletions the watch had not delivered yet are finished by the
   // supervisor's shutdown instead of leaving their sandboxes behind.

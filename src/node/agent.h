@@ -44,6 +44,10 @@ struct AgentOptions {
   std::string bridge{"skiff0"};
   std::string gateway{"10.244.0.1"};
   int prefix_length = 16;
+  // Resource usage sampling for metrics.k8s.io (kubectl top, the HPA): how often containers are
+  // read, and the window CPU rates average over.
+  std::chrono::milliseconds usage_interval{1000};
+  std::chrono::milliseconds usage_window{5000};
 };
 
 // Lifecycle: Create, Start, (runs), Stop. Thread-safe Start/Stop.

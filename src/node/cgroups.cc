@@ -1,4 +1,4 @@
-// Cgroups over the v1 memory and cpu hierarchies.
+// Cgroups over the v1 memory, cpu and cpuacct hierarchies.
 #include "node/cgroups.h"
 
 #include <signal.h>
@@ -29,6 +29,18 @@ std::string Cgroups::Dir(const std::string& controller, const std::string& pod_u
   return container.empty() ? d : d + "/" + container;
 }
 
+std::vector<std::string> Cgroups::Controllers() const {
+  std::vector<std::string> out = {"memory", "cpu"};
+  // Usually cpuacct is co-mounted with cpu (cpu,cpuacct with two symlinks); some hosts mount it
+  // on its own, and then a container must join it too or its CPU time is not accounted.
+  std::error_code ec;
+  std::string cpuacct = root_ + "/cpuacct";
+  if (fs::exists(cpuacct + "/cpuacct.usage", ec) && !fs::equivalent(root_ + "/cpu", cpuacct, ec)) {
+    out.push_back("cpuacct");
+  }
+  return out;
+}
+
 bool Cgroups::Available() const {
   std::error_code ec;
   for (const char* c : {"memory", "cpu"}) {
@@ -46,7 +58,7 @@ StatusOr<std::vector<std::string>> Cgroups::CreateContainer(const std::string& p
                                                             int64_t cpu_limit_milli,
                                                             int64_t cpu_request_milli) const {
   std::vector<std::string> procs;
-  for (const char* c : {"memory", "cpu"}) {
+  for (const std::string& c : Controllers()) {
     std::string d = Dir(c, pod_uid, container);
     std::error_code ec;
     fs::create_directories(d, ec);
@@ -112,8 +124,43 @@ int Cgroups::Signal(const std::string& pod_uid, const std::string& container, in
   return n;
 }
 
+StatusOr<uint64_t> Cgroups::CpuUsageNs(const std::string& pod_uid,
+                                       const std::string& container) const {
+  std::error_code ec;
+  // cpuacct.usage sits in whichever hierarchy carries cpuacct: its own, or the cpu one.
+  for (const char* c : {"cpuacct", "cpu"}) {
+    std::string path = Dir(c, pod_uid, container) + "/cpuacct.usage";
+    if (!fs::exists(path, ec)) continue;
+    std::ifstream in(path);
+    uint64_t v = 0;
+    if (in >> v) return v;
+  }
+  return NotFound("no cpuacct cgroup for pod" + pod_uid + "/" + container);
+}
+
+StatusOr<int64_t> Cgroups::MemoryWorkingSetBytes(const std::string& pod_uid,
+                                                 const std::string& container) const {
+  std::string d = Dir("memory", pod_uid, container);
+  std::ifstream usage_in(d + "/memory.usage_in_bytes");
+  int64_t usage = 0;
+  if (!(usage_in >> usage)) {
+    return NotFound("no memory cgroup for pod" + pod_uid + "/" + container);
+  }
+  int64_t inactive = 0;
+  std::ifstream stat(d + "/memory.stat");
+  std::string key;
+  int64_t value;
+  while (stat >> key >> value) {
+    if (key == "total_inactive_file") {
+      inactive = value;
+      break;
+    }
+  }
+  return std::max<int64_t>(0, usage - inactive);
+}
+
 Status Cgroups::RemovePod(const std::string& pod_uid) const {
-  for (const char* c : {"memory", "cpu"}) {
+  for (const std::string& c : Controllers()) {
     std::string d = Dir(c, pod_uid, "");
     std::error_code ec;
     if (!fs::exists(d, ec)) continue;

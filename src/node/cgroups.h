@@ -1,5 +1,6 @@
 // cgroup v1 memory and cpu controllers per container (<root>/<ctrl>/skiff/pod<uid>/<name>):
-// limits, OOM-kill counting, and finding every process of a pod to kill it.
+// limits, OOM-kill counting, usage (cpuacct time, memory working set), and finding every
+// process of a pod to kill it.
 #pragma once
 
 #include <sys/types.h>
@@ -30,6 +31,13 @@ class Cgroups {
                                                      int64_t cpu_request_milli) const;
   // memory.oom_control's oom_kill counter (0 when unknown).
   int64_t OomKills(const std::string& pod_uid, const std::string& container) const;
+  // Cumulative CPU time of the container (cpuacct.usage, in the cpuacct hierarchy, which may be
+  // mounted with cpu or on its own). NotFound when the container has no cpuacct cgroup.
+  StatusOr<uint64_t> CpuUsageNs(const std::string& pod_uid, const std::string& container) const;
+  // memory.usage_in_bytes minus total_inactive_file (cadvisor's working set, what
+  // metrics-server reports). NotFound when the container has no memory cgroup.
+  StatusOr<int64_t> MemoryWorkingSetBytes(const std::string& pod_uid,
+                                          const std::string& container) const;
   // Every process in the container's (or, with container "", the whole pod's) memory cgroup.
   std::vector<pid_t> Pids(const std::string& pod_uid, const std::string& container) const;
   // Sends `sig` to every process found by Pids(); returns how many were signalled.
@@ -40,6 +48,8 @@ class Cgroups {
  private:
   std::string Dir(const std::string& controller, const std::string& pod_uid,
                   const std::string& container) const;
+  // The hierarchies a container joins: memory, cpu, and cpuacct when it is mounted apart.
+  std::vector<std::string> Controllers() const;
 
   std::string root_, parent_;
 };

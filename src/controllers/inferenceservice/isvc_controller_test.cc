@@ -153,14 +153,43 @@ TEST_F(IsvcControllerTest, CreatesDeploymentAndServiceThenReady) {
   EXPECT_EQ(st["modelStatus"]["transitionStatus"], "UpToDate");
   EXPECT_EQ(st["modelStatus"]["states"]["activeModelState"], "Loaded");
 
-  // A spec change rewrites the Deployment.
+  // The predictor's HPA, as KServe makes it (autoscalerClass hpa is the default).
+  client::ResourceInfo hpas = env_.Resource("autoscaling/v2", "HorizontalPodAutoscaler");
+  ASSERT_TRUE(Eventually([&] { return Get(hpas, "default", "iris-predictor").ok(); }));
+  Json hpa = *Get(hpas, "default", "iris-predictor");
+  EXPECT_EQ(hpa["spec"]["scaleTargetRef"]["name"], "iris-predictor");
+  EXPECT_EQ(hpa["spec"]["maxReplicas"], 3);
+  EXPECT_EQ(hpa["metadata"]["ownerReferences"][0]["kind"], "InferenceService");
+
+  // A spec change rewrites the Deployment, but the replica count stays the HPA's; the HPA's
+  // bounds follow the spec.
   ASSERT_TRUE(env_.client()
                   ->Patch(isvcs_, "default", "iris",
-                          R"({"spec": {"predictor": {"minReplicas": 2}}})", client::PatchOptions{})
+                          R"({"spec": {"predictor": {"minReplicas": 2, "model": {"args": ["--workers=1"]}}}})",
+                          client::PatchOptions{})
                   .ok());
   EXPECT_TRUE(Eventually([&] {
+    auto h = Get(hpas, "default", "iris-predictor");
+    return h.ok() && (*h)["spec"]["minReplicas"] == 2;
+  }));
+  EXPECT_TRUE(Eventually([&] {
     auto d2 = Get(deployments_, "default", "iris-predictor");
-    return d2.ok() && (*d2)["spec"]["replicas"] == 2;
+    return d2.ok() && (*d2)["spec"]["template"]["spec"]["containers"][0]["args"].dump().find(
+                          "--workers=1") != std::string::npos;
+  }));
+  EXPECT_EQ((*Get(deployments_, "default", "iris-predictor"))["spec"]["replicas"], 1);
+
+  // autoscalerClass none: no HPA, replicas = minReplicas.
+  ASSERT_TRUE(env_.client()
+                  ->Patch(isvcs_, "default", "iris",
+                          R"({"metadata": {"annotations": {"serving.kserve.io/autoscalerClass": "none"}},
+                              "spec": {"predictor": {"minReplicas": 3}}})",
+                          client::PatchOptions{})
+                  .ok());
+  EXPECT_TRUE(Eventually([&] { return !Get(hpas, "default", "iris-predictor").ok(); }));
+  EXPECT_TRUE(Eventually([&] {
+    auto d2 = Get(deployments_, "default", "iris-predictor");
+    return d2.ok() && (*d2)["spec"]["replicas"] == 3;
   }));
 }
 

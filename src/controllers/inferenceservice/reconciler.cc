@@ -11,6 +11,7 @@
 #include "controllers/inferenceservice/build.h"
 #include "controllers/inferenceservice/builtin_runtimes.h"
 #include "controllers/inferenceservice/isvc_controller.h"
+#include "controllers/inferenceservice/hpa.h"
 #include "controllers/inferenceservice/knative.h"
 #include "controllers/inferenceservice/storage_initializer.h"
 #include "controllers/runtime/builtin_objects.h"
@@ -91,7 +92,7 @@ class IsvcReconciler final : public Reconciler {
                  client::Informer* services, client::Informer* runtimes,
                  client::Informer* cluster_runtimes, client::Informer* pods,
                  client::Informer* service_accounts, client::Informer* secrets,
-                 client::Informer* configmaps)
+                 client::Informer* configmaps, client::Informer* hpas)
       : mgr_(mgr),
         isvcs_(isvcs),
         deployments_(deployments),
@@ -102,6 +103,7 @@ class IsvcReconciler final : public Reconciler {
         service_accounts_(service_accounts),
         secrets_(secrets),
         configmaps_(configmaps),
+        hpas_(hpas),
         events_(&mgr->EventsFor("kserve-controller")) {}
 
   StatusOr<Result> Reconcile(const Request& req) override {
@@ -206,8 +208,24 @@ class IsvcReconciler final : public Reconciler {
         return WriteStatus(req, isvc, old_status, std::move(status), events);
       }
     }
-    SKIFF_RETURN_IF_ERROR(Apply(deployments_, dep, std::move(rendered->deployment), &events));
+    // With an HPA the replica count is the HPA's: a re-render keeps the Deployment's.
+    bool hpa = WantsHpa(isvc);
+    SKIFF_RETURN_IF_ERROR(
+        Apply(deployments_, dep, std::move(rendered->deployment), &events, /*keep_replicas=*/hpa));
     SKIFF_RETURN_IF_ERROR(Apply(services_, svc, std::move(rendered->service), &events));
+    // The predictor's HorizontalPodAutoscaler (autoscalerClass hpa, the default).
+    client::ObjectPtr existing_hpa = hpas_->Get(req.ns, component);
+    if (hpa) {
+      if (existing_hpa && !IsControlledBy(*existing_hpa, uid)) {
+        not_ready("ResourceConflict", "HorizontalPodAutoscaler " + component +
+                                          " exists and is not owned by this InferenceService");
+        return WriteStatus(req, isvc, old_status, std::move(status), events);
+      }
+      SKIFF_RETURN_IF_ERROR(Apply(hpas_, existing_hpa, RenderPredictorHpa(isvc), &events));
+    } else if (existing_hpa && IsControlledBy(*existing_hpa, uid)) {
+      auto d = mgr_->client().Delete(hpas_->resource(), req.ns, component);
+      if (!d.ok() && d.status().code() != StatusCode::kNotFound) return d.status();
+    }
     // The transformer: its own Deployment and Service in front of the predictor.
     std::string tname = req.name + "-transformer";
     client::ObjectPtr tdep = deployments_->Get(req.ns, tname);
@@ -251,8 +269,9 @@ class IsvcReconciler final : public Reconciler {
 
  private:
   // Creates `desired`, or rewrites the existing child's spec when the rendering changed.
+  // keep_replicas: an existing object keeps its spec.replicas (an autoscaler owns it).
   Status Apply(client::Informer* inf, const client::ObjectPtr& existing, Json desired,
-               std::vector<PendingEvent>* events) {
+               std::vector<PendingEvent>* events, bool keep_replicas = false) {
     std::string hash = Digest(DumpJson(desired["spec"]) + DumpJson(desired["metadata"]["labels"]));
     desired["metadata"]["annotations"][kSpecHashAnnotation] = hash;
     std::string ns = desired["metadata"]["namespace"].get<std::string>();
@@ -278,7 +297,9 @@ class IsvcReconciler final : public Reconciler {
       updated["spec"]["selector"] = desired["spec"]["selector"];
       updated["spec"]["ports"] = desired["spec"]["ports"];
     } else {
+      Json replicas = Field(updated["spec"], "replicas");
       updated["spec"] = desired["spec"];
+      if (keep_replicas && replicas.is_number_integer()) updated["spec"]["replicas"] = replicas;
     }
     auto r = mgr_->client().Replace(inf->resource(), ns, name, updated, opts);
     if (!r.ok()) return r.status();
@@ -695,6 +716,7 @@ class IsvcReconciler final : public Reconciler {
   client::Informer* service_accounts_;
   client::Informer* secrets_;
   client::Informer* configmaps_;
+  client::Informer* hpas_;
   EventRecorder* events_;
 };
 
@@ -715,15 +737,19 @@ Status Register(Manager* mgr) {
                          inf.ForKind("v1", "ServiceAccount"));
   SKIFF_ASSIGN_OR_RETURN(client::Informer * secrets, inf.ForKind("v1", "Secret"));
   SKIFF_ASSIGN_OR_RETURN(client::Informer * configmaps, inf.ForKind("v1", "ConfigMap"));
+  SKIFF_ASSIGN_OR_RETURN(client::Informer * hpas,
+                         inf.ForKind("autoscaling/v2", "HorizontalPodAutoscaler"));
   Controller* c =
       mgr->NewController("inferenceservice",
                          std::make_unique<IsvcReconciler>(mgr, isvcs, deployments, services,
                                                           runtimes, cluster_runtimes, pods,
-                                                          service_accounts, secrets, configmaps),
+                                                          service_accounts, secrets, configmaps,
+                                                          hpas),
                          2);
   SKIFF_RETURN_IF_ERROR(c->For(kIsvcApiVersion, "InferenceService"));
   SKIFF_RETURN_IF_ERROR(c->Owns("apps/v1", "Deployment", "InferenceService"));
   SKIFF_RETURN_IF_ERROR(c->Owns("v1", "Service", "InferenceService"));
+  SKIFF_RETURN_IF_ERROR(c->Owns("autoscaling/v2", "HorizontalPodAutoscaler", "InferenceService"));
   // Pod states feed modelStatus (storage-initializer progress and failures).
   SKIFF_RETURN_IF_ERROR(c->Watches("v1", "Pod", [](const Json& pod) {
     std::vector<Request> out;
