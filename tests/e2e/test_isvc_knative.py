@@ -1,7 +1,8 @@
 """InferenceService in Knative mode end to end on a real `skiff up` (issue 7's acceptance):
 revisions, the canary split measured over 2,000 requests through the gateway, promote, roll
 back, a broken revision that never gets traffic, KPA autoscaling from 1 to 5 replicas and back
-under real concurrent load, and scale to zero with the activator holding the next request.
+under real concurrent load, and scale to zero (kept across a kill -9 of `skiff up`) with the
+activator holding the next request.
 
 The autoscaler's windows are shortened through Knative's own ConfigMap
 (knative-serving/config-autoscaler), as a user would for a demo."""
@@ -286,6 +287,18 @@ for _ in range(100000):
                  what="scale to zero when idle")
         # Still Ready at zero, as Knative's revisions are.
         self.assertEqual(self.cond(name, "Ready").get("status"), "True")
+        # kill -9 and restart: the autoscaler's state is on the Deployment, so the revision
+        # stays at zero (it is not brought back to its initial scale) and stays Ready.
+        self.s.kill9()
+        self.s.start()
+        wait_for(lambda: self.cond(name, "Ready").get("status") == "True", timeout=30,
+                 what="Ready after the restart")
+        self.assertEqual(self.get("deployment", rev)["metadata"]["annotations"]
+                         ["autoscaling.skiff.dev/state"], "Inactive,1")
+        end = time.time() + 5  # several autoscaler ticks (500 ms) after the restart
+        while time.time() < end:
+            self.assertEqual(self.replicas(rev)[0], 0)
+            time.sleep(0.5)
         c = Client(self.port, f"{name}.{NS}.example.com", name)
         t0 = time.monotonic()
         code, body = c.predict([[5.1, 3.5, 1.4, 0.2]])
