@@ -148,7 +148,8 @@ echo "a request now is held by the gateway's activator while a pod starts:"
 curl -s -w '\n  answered in %{time_total}s (cold start from zero)\n' -X POST localhost:8080/v1/models/fraud-canary:predict \
   -H 'Host: fraud-canary.ml-prod.example.com' -H 'Content-Type: application/json' -d '{"instances": [[6.0, 2.7, 5.1, 1.6]]}'
 echo "the autoscaler's decisions (Events on the revision Deployments):"
-$K get events -n ml-prod 2>/dev/null | grep -E ' Scaled ' | tail -4 || true
+$K get events -n ml-prod -o custom-columns=REASON:.reason,REVISION:.involvedObject.name,MESSAGE:.message 2>/dev/null \
+  | awk '$1 == "Scaled"' | tail -4 || true
 $K delete isvc fraud-canary -n ml-prod --wait=false
 
 step "re-apply is idempotent; a change is a three-way merge patch"
