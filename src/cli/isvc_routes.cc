@@ -1,6 +1,7 @@
 // InferenceServices → gateway routes.
 #include "cli/isvc_routes.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace skiff::cli {
@@ -78,6 +79,15 @@ void KnativeRoutes(const Json& isvc, const std::string& name, const std::string&
   std::string domain = DomainOf(isvc, name, ns);
   std::string component = name + "-predictor";
   base.hosts = {name + "." + ns + "." + domain, component + "." + ns + "." + domain};
+  // The predictor's containerConcurrency (queue-proxy's hard limit), for every revision: the
+  // current spec's value, also for older revisions still taking traffic.
+  const Json& cc = F(F(F(isvc, "spec"), "predictor"), "containerConcurrency");
+  int64_t limit = cc.is_number_integer() ? std::clamp<int64_t>(cc.get<int64_t>(), 0, 1000) : 0;
+  auto backend = [&](const std::string& rev, int weight) {
+    gateway::Backend b = RevisionBackend(ns, rev, weight, endpoints);
+    b.container_concurrency = limit;
+    return b;
+  };
 
   std::vector<gateway::Backend> backends;
   for (const Json& t : F(pred, "traffic")) {
@@ -91,19 +101,19 @@ void KnativeRoutes(const Json& isvc, const std::string& name, const std::string&
         merged = true;
       }
     }
-    if (!merged) backends.push_back(RevisionBackend(ns, rev, percent, endpoints));
+    if (!merged) backends.push_back(backend(rev, percent));
     std::string tag = S(t, "tag");
     if (!tag.empty()) {
       gateway::Route tr = base;
       tr.hosts = {tag + "-" + component + "." + ns + "." + domain};
-      tr.backends = {RevisionBackend(ns, rev, 100, endpoints)};
+      tr.backends = {backend(rev, 100)};
       routes->push_back(std::move(tr));
     }
   }
   if (backends.empty()) {
     std::string latest = S(pred, "latestCreatedRevision");
     if (latest.empty()) return;
-    gateway::Backend b = RevisionBackend(ns, latest, 100, endpoints);
+    gateway::Backend b = backend(latest, 100);
     b.ready = !ConditionFalse(status, "PredictorConfigurationReady");
     backends.push_back(std::move(b));
   }

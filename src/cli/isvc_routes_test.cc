@@ -84,7 +84,20 @@ TEST(IsvcRoutesTest, KnativeSplitAndTags) {
   EXPECT_EQ(main.backends[0].weight, 10);
   EXPECT_TRUE(main.backends[0].endpoints->empty());  // scaled to zero: the activator holds
   EXPECT_EQ(main.backends[1].weight, 90);
+  EXPECT_EQ(main.backends[1].container_concurrency, 0);
   EXPECT_EQ(main.backends[1].endpoints->size(), 2u);
+  EXPECT_TRUE(gateway::ValidateRoutes(routes).ok());
+}
+
+TEST(IsvcRoutesTest, KnativeContainerConcurrencyOnEveryBackend) {
+  Json isvc = Knative({{"traffic", Json::array({{{"revisionName", "iris-predictor-00001"},
+                                                  {"percent", 100},
+                                                  {"latestRevision", true},
+                                                  {"tag", "latest"}}})}});
+  isvc["spec"]["predictor"]["containerConcurrency"] = 4;
+  auto routes = IsvcRoutes({isvc}, {});
+  ASSERT_EQ(routes.size(), 2u);
+  for (const auto& r : routes) EXPECT_EQ(r.backends[0].container_concurrency, 4);
   EXPECT_TRUE(gateway::ValidateRoutes(routes).ok());
 }
 

@@ -183,6 +183,7 @@ Status Gateway::Impl::SetRoutes(std::vector<Route> routes) {
     for (const Route& route : routes) {
       for (const Backend& b : route.backends) {
         auto r = revision_for(b.revision);
+        r->SetContainerConcurrency(b.container_concurrency);
         if (!b.endpoints) continue;
         std::vector<EndpointAddress> parsed;
         for (const auto& e : *b.endpoints) parsed.push_back(*ParseEndpointAddress(e));

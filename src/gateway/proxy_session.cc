@@ -55,7 +55,7 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     gw_.counters().downstream_connections.fetch_add(1, std::memory_order_relaxed);
   }
   ~ProxySession() {
-    if (endpoint_) Revision::Release(*endpoint_);
+    if (endpoint_) ReturnEndpoint(*endpoint_);
     if (revision_ != nullptr) revision_->metrics().AddInflight(-1);
     gw_.counters().downstream_connections.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -228,11 +228,20 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
                        Seconds(gw_.options().activator.hold_timeout) + ".");
   }
 
+  // The request is done with `e`: its revision gives the slot to a waiting request, if any.
+  void ReturnEndpoint(Endpoint& e) {
+    if (revision_ != nullptr) {
+      revision_->Release(e);
+    } else {
+      e.outstanding.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+
   void OnReleased(uint64_t seq, std::shared_ptr<Endpoint> endpoint) {
     if (seq != request_seq_ || phase_ != Phase::kHeld) {
       // Cannot happen (a held request is only answered after CancelHold succeeded), but an
       // endpoint handed over must not leak an outstanding count.
-      if (endpoint) Revision::Release(*endpoint);
+      if (endpoint) ReturnEndpoint(*endpoint);
       return;
     }
     timer_.cancel();
@@ -427,7 +436,7 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
       return Connect();
     }
     revision_->metrics().RecordUpstreamError(reason);
-    Revision::Release(*endpoint_);
+    ReturnEndpoint(*endpoint_);
     tried_.push_back(std::move(endpoint_));
     endpoint_.reset();
     if (attempts_ < route_->retries()) {
@@ -518,12 +527,12 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
       const double seconds = std::chrono::duration<double>(gw_.clock().Steady() - start_).count();
       revision_->metrics().RecordResponse(response_code_, seconds);
       revision_->metrics().AddInflight(-1);
-      revision_ = nullptr;
     }
     if (endpoint_) {
-      Revision::Release(*endpoint_);
+      ReturnEndpoint(*endpoint_);
       endpoint_.reset();
     }
+    revision_ = nullptr;
     tried_.clear();
     route_ = nullptr;
     table_.reset();

@@ -33,6 +33,7 @@ std::shared_ptr<Endpoint> Revision::PickLocked(std::span<const Endpoint* const> 
       Endpoint* e = endpoints_[i].get();
       if (pass == 0 && !avoid.empty() && avoided(e)) continue;
       int64_t load = e->outstanding.load(std::memory_order_relaxed);
+      if (container_concurrency_ > 0 && load >= container_concurrency_) continue;  // full
       // Strictly less: among equals the first from the rotating start wins (round-robin).
       if (best == nullptr || load < best_load) {
         best = e;
@@ -41,6 +42,7 @@ std::shared_ptr<Endpoint> Revision::PickLocked(std::span<const Endpoint* const> 
       }
     }
   }
+  if (best == nullptr) return nullptr;
   next_ = (best_index + 1) % n;
   best->outstanding.fetch_add(1, std::memory_order_relaxed);
   return endpoints_[best_index];
@@ -55,10 +57,13 @@ Revision::Acquired Revision::Acquire(std::span<const Endpoint* const> avoid, Res
       result.outcome = Outcome::kGone;
       return result;
     }
-    if (!endpoints_.empty()) {
-      result.outcome = Outcome::kEndpoint;
+    // Requests already waiting for a slot go first.
+    if (!endpoints_.empty() && held_.empty()) {
       result.endpoint = PickLocked(avoid);
-      return result;
+      if (result.endpoint) {
+        result.outcome = Outcome::kEndpoint;
+        return result;
+      }
     }
     if (held_.size() >= options_.queue_capacity) {
       result.outcome = Outcome::kQueueFull;
@@ -66,8 +71,12 @@ Revision::Acquired Revision::Acquire(std::span<const Endpoint* const> avoid, Res
       result.outcome = Outcome::kHeld;
       result.ticket = next_ticket_++;
       held_.push_back(Held{result.ticket, std::move(resume), clock_.Steady()});
-      report_cold = !cold_reported_;
-      cold_reported_ = true;
+      // Only a revision with no endpoint is cold; a full one is busy (the autoscaler sees the
+      // held requests in its concurrency).
+      if (endpoints_.empty()) {
+        report_cold = !cold_reported_;
+        cold_reported_ = true;
+      }
     }
   }
   if (result.outcome == Outcome::kQueueFull) {
@@ -117,17 +126,46 @@ void Revision::SetEndpoints(std::vector<EndpointAddress> endpoints) {
     next_ = 0;
     if (!endpoints_.empty()) {
       cold_reported_ = false;
-      const auto now = clock_.Steady();
-      // Arrival order: the queue is FIFO and each one's endpoint is picked in that order.
-      while (!held_.empty()) {
-        Held h = std::move(held_.front());
-        held_.pop_front();
-        metrics_.RecordHoldWait(std::chrono::duration<double>(now - h.since).count());
-        released.emplace_back(std::move(h.resume), PickLocked({}));
-      }
+      ReleaseHeldLocked(&released);
     }
   }
   for (auto& [resume, endpoint] : released) resume(std::move(endpoint));
+}
+
+void Revision::ReleaseHeldLocked(std::vector<std::pair<Resume, std::shared_ptr<Endpoint>>>* out) {
+  if (endpoints_.empty()) return;
+  const auto now = clock_.Steady();
+  // Arrival order: the queue is FIFO and each one's endpoint is picked in that order.
+  while (!held_.empty()) {
+    std::shared_ptr<Endpoint> e = PickLocked({});
+    if (!e) return;  // every endpoint is at its concurrency limit
+    Held h = std::move(held_.front());
+    held_.pop_front();
+    metrics_.RecordHoldWait(std::chrono::duration<double>(now - h.since).count());
+    out->emplace_back(std::move(h.resume), std::move(e));
+  }
+}
+
+void Revision::Release(Endpoint& endpoint) {
+  endpoint.outstanding.fetch_sub(1, std::memory_order_relaxed);
+  std::vector<std::pair<Resume, std::shared_ptr<Endpoint>>> released;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (container_concurrency_ == 0 || held_.empty() || shut_down_) return;
+    ReleaseHeldLocked(&released);
+  }
+  for (auto& [resume, e] : released) resume(std::move(e));
+}
+
+void Revision::SetContainerConcurrency(int64_t limit) {
+  std::vector<std::pair<Resume, std::shared_ptr<Endpoint>>> released;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (container_concurrency_ == limit) return;
+    container_concurrency_ = limit;
+    if (!shut_down_) ReleaseHeldLocked(&released);  // a higher limit frees slots
+  }
+  for (auto& [resume, e] : released) resume(std::move(e));
 }
 
 void Revision::Shutdown() {

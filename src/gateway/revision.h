@@ -74,10 +74,13 @@ class Revision {
   // Takes a held request out of the queue. True: it was still queued, the caller answers it.
   // False: it was already released and its Resume has run or is about to.
   bool CancelHold(uint64_t ticket);
-  // The request finished with `endpoint`.
-  static void Release(Endpoint& endpoint) {
-    endpoint.outstanding.fetch_sub(1, std::memory_order_relaxed);
-  }
+  // The request finished with `endpoint`. With a container concurrency limit, the freed slot
+  // goes to the oldest held request.
+  void Release(Endpoint& endpoint);
+
+  // Requests one endpoint takes at once (Knative's containerConcurrency); 0 = unlimited.
+  // Lowering it never interrupts requests in flight.
+  void SetContainerConcurrency(int64_t limit);
 
   // Replaces the ready endpoints (endpoints already known keep their outstanding counts).
   // When the set becomes non-empty the held requests are released in arrival order.
@@ -94,8 +97,11 @@ class Revision {
     Resume resume;
     std::chrono::steady_clock::time_point since;
   };
-  // REQUIRES: mu_ held, endpoints_ non-empty.
+  // The least loaded endpoint under the concurrency limit, counted as outstanding; nullptr when
+  // every endpoint is full. REQUIRES: mu_ held, endpoints_ non-empty.
   std::shared_ptr<Endpoint> PickLocked(std::span<const Endpoint* const> avoid);
+  // Pops held requests onto free endpoints, oldest first. REQUIRES: mu_ held.
+  void ReleaseHeldLocked(std::vector<std::pair<Resume, std::shared_ptr<Endpoint>>>* out);
 
   const std::string name_;
   const std::string labels_;
@@ -110,6 +116,7 @@ class Revision {
   std::deque<Held> held_;                             // guarded by mu_
   uint64_t next_ticket_ = 1;                          // guarded by mu_
   bool cold_reported_ = false;                        // guarded by mu_
+  int64_t container_concurrency_ = 0;                 // guarded by mu_
   bool shut_down_ = false;                            // guarded by mu_
 };
 

@@ -26,7 +26,7 @@ TEST(RevisionTest, PicksLeastOutstandingWithRoundRobinTies) {
   EXPECT_EQ(held[1]->address.address, "10.0.0.2:80");
   EXPECT_EQ(held[2]->address.address, "10.0.0.3:80");
   // .2 finishes: it is now the least loaded, every time.
-  Revision::Release(*held[1]);
+  r.Release(*held[1]);
   auto next = r.Acquire({}, nullptr).endpoint;
   EXPECT_EQ(next->address.address, "10.0.0.2:80");
   EXPECT_EQ(next->outstanding.load(), 1);
@@ -47,7 +47,7 @@ TEST(RevisionTest, KeepsOutstandingCountsAcrossEndpointUpdates) {
   for (int i = 0; i < 3; ++i) {
     auto e = r.Acquire({}, nullptr).endpoint;
     EXPECT_EQ(e->address.address, "10.0.0.2:80");
-    Revision::Release(*e);
+    r.Release(*e);
   }
   r.SetEndpoints(Addresses({"10.0.0.2:80"}));
   EXPECT_TRUE(busy->removed.load());
@@ -104,6 +104,46 @@ TEST(RevisionTest, CancelHoldAndShutdown) {
   r.Shutdown();
   EXPECT_TRUE(removed);
   EXPECT_EQ(r.Acquire({}, nullptr).outcome, Revision::Outcome::kGone);
+}
+
+// containerConcurrency: an endpoint takes at most that many requests; the next ones wait in
+// the queue (held, but the revision is not cold) and take the first slot that frees, in
+// arrival order. Raising the limit frees slots at once.
+TEST(RevisionTest, ContainerConcurrencyHoldsUntilASlotFrees) {
+  FakeClock clock;
+  std::vector<std::string> cold;
+  Revision r("ns/r", {}, [&](const std::string& n) { cold.push_back(n); }, clock);
+  r.SetContainerConcurrency(1);
+  r.SetEndpoints(Addresses({"10.0.0.1:80", "10.0.0.2:80"}));
+  auto a = r.Acquire({}, nullptr).endpoint;
+  auto b = r.Acquire({}, nullptr).endpoint;
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(a->address.address, b->address.address);
+  std::vector<std::string> resumed;
+  auto resume = [&](int id) {
+    return [&resumed, id](std::shared_ptr<Endpoint> e) {
+      resumed.push_back(std::to_string(id) + "@" + (e ? e->address.address : "none"));
+    };
+  };
+  auto third = r.Acquire({}, resume(3));
+  auto fourth = r.Acquire({}, resume(4));
+  EXPECT_EQ(third.outcome, Revision::Outcome::kHeld);
+  EXPECT_EQ(fourth.outcome, Revision::Outcome::kHeld);
+  EXPECT_TRUE(cold.empty());  // busy, not cold
+  EXPECT_EQ(r.held(), 2u);
+  r.Release(*b);  // b's slot goes to the oldest held request
+  ASSERT_EQ(resumed.size(), 1u);
+  EXPECT_EQ(resumed[0], "3@" + b->address.address);
+  EXPECT_EQ(b->outstanding.load(), 1);
+  // A new arrival does not overtake the one still waiting.
+  EXPECT_EQ(r.Acquire({}, resume(5)).outcome, Revision::Outcome::kHeld);
+  r.SetContainerConcurrency(2);  // more room: both waiting requests go now
+  ASSERT_EQ(resumed.size(), 3u);
+  EXPECT_EQ(resumed[1].substr(0, 2), "4@");
+  EXPECT_EQ(resumed[2].substr(0, 2), "5@");
+  EXPECT_EQ(r.held(), 0u);
+  r.SetContainerConcurrency(0);  // unlimited again
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(r.Acquire({}, nullptr).outcome, Revision::Outcome::kEndpoint);
 }
 
 }  // namespace

@@ -160,6 +160,9 @@ Status ValidateRoutes(const std::vector<Route>& routes) {
       if (be.weight < 0 || be.weight > 100) {
         return InvalidArgument(bat + ".weight: must be 0..100");
       }
+      if (be.container_concurrency < 0 || be.container_concurrency > 1000) {
+        return InvalidArgument(bat + ".containerConcurrency: must be 0..1000");
+      }
       if (be.endpoints) {
         for (size_t e = 0; e < be.endpoints->size(); ++e) {
           auto a = ParseEndpointAddress((*be.endpoints)[e]);

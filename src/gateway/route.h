@@ -30,6 +30,10 @@ struct Backend {
   // False takes the revision out of the split (it failed, or is not routable yet); its share
   // goes to the others. A revision with no endpoints but ready=true is activated, not skipped.
   bool ready = true;
+  // Knative's containerConcurrency: requests one endpoint serves at once (0 = unlimited). With
+  // every endpoint full, requests wait in the activator's queue (they count as held) until one
+  // finishes, as queue-proxy's breaker makes them wait.
+  int64_t container_concurrency = 0;
 };
 
 struct Route {

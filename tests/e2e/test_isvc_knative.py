@@ -229,9 +229,10 @@ for _ in range(100000):
         name = "autoscaled"
         rev = f"{name}-predictor-00001"
         # scaleTarget 1: a target of 0.7 requests in flight per pod, so 4 busy clients want 6
-        # pods and get maxReplicas 5.
+        # pods and get maxReplicas 5. containerConcurrency 2: a pod takes two requests at once;
+        # the others wait in the gateway (none fails) and count as load.
         self.apply(isvc_yaml(name, self.uri("sklearn-iris"), max_replicas=5,
-                             extra="    scaleTarget: 1\n"))
+                             extra="    scaleTarget: 1\n    containerConcurrency: 2\n"))
         wait_for(lambda: self.cond(name, "Ready").get("status") == "True", timeout=120,
                  interval=0.3, what="Ready")
         stop = threading.Event()
