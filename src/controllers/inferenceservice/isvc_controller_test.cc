@@ -536,5 +536,28 @@ TEST_F(IsvcControllerTest, IngressDomainFromConfigMaps) {
   EXPECT_TRUE(Eventually([&] { return IsvcStatus("kdom")["url"] == "http://kdom.default.kn.corp"; }));
 }
 
+// Switching the deployment mode removes the other mode's objects.
+TEST_F(IsvcControllerTest, ModeSwitchRemovesTheOtherModesObjects) {
+  ASSERT_TRUE(CreateIsvc("sw", kSklearn).ok());
+  ASSERT_TRUE(Eventually([&] { return Get(deployments_, "default", "sw-predictor").ok(); }));
+  auto set_mode = [&](const std::string& mode) {
+    ASSERT_TRUE(env_.client()
+                    ->Patch(isvcs_, "default", "sw",
+                            R"({"metadata": {"annotations": {"serving.kserve.io/deploymentMode": ")" +
+                                mode + R"("}}})",
+                            client::PatchOptions{})
+                    .ok());
+  };
+  set_mode("Knative");
+  ASSERT_TRUE(Eventually([&] { return Get(deployments_, "default", "sw-predictor-00001").ok(); }))
+      << IsvcStatus("sw").dump();
+  EXPECT_TRUE(Eventually([&] { return !Get(deployments_, "default", "sw-predictor").ok(); }));
+  EXPECT_TRUE(Eventually([&] { return !Get(services_, "default", "sw-predictor").ok(); }));
+  set_mode("Standard");
+  ASSERT_TRUE(Eventually([&] { return Get(deployments_, "default", "sw-predictor").ok(); }));
+  EXPECT_TRUE(Eventually([&] { return !Get(deployments_, "default", "sw-predictor-00001").ok(); }));
+  EXPECT_TRUE(Eventually([&] { return !Get(services_, "default", "sw-predictor-00001").ok(); }));
+}
+
 }  // namespace
 }  // namespace skiff::controllers::inferenceservice

@@ -193,6 +193,8 @@ class IsvcReconciler final : public Reconciler {
                 "revisions the predictor alone");
       return WriteStatus(req, isvc, old_status, std::move(status), events);
     }
+    // Objects of the other mode (the annotation changed) go: no pods left running for nothing.
+    SKIFF_RETURN_IF_ERROR(DeleteOtherModeObjects(req, isvc, mode == "Knative"));
     if (mode == "Knative") {
       return ReconcileKnative(req, isvc, old_status, std::move(status), *rendered,
                               std::move(events));
@@ -313,6 +315,36 @@ class IsvcReconciler final : public Reconciler {
                 StringField(old, "message") == StringField(*info, "message") &&
                 StringField(old, "location") == StringField(*info, "location");
     (*info)["time"] = same && Field(old, "time").is_string() ? old["time"] : Json(now);
+  }
+
+  // In Knative mode, the Standard-mode predictor objects (Deployment, Service, HPA) and the
+  // transformer's; in Standard mode, the revisions. Only objects this isvc controls.
+  Status DeleteOtherModeObjects(const Request& req, const Json& isvc, bool knative) {
+    std::string uid = MetaString(isvc, "uid");
+    std::vector<std::pair<client::Informer*, std::string>> doomed;
+    if (knative) {
+      for (const std::string& n : {req.name + "-predictor", req.name + "-transformer"}) {
+        for (client::Informer* inf : {deployments_, services_, hpas_}) {
+          client::ObjectPtr o = inf->Get(req.ns, n);
+          if (o && IsControlledBy(*o, uid)) doomed.emplace_back(inf, n);
+        }
+      }
+    } else {
+      for (client::Informer* inf : {deployments_, services_}) {
+        for (const client::ObjectPtr& o : inf->List(req.ns)) {
+          if (!IsControlledBy(*o, uid)) continue;
+          if (StringField(Field(Field(*o, "metadata"), "labels"), kRevisionLabel).empty()) continue;
+          doomed.emplace_back(inf, MetaString(*o, "name"));
+        }
+      }
+    }
+    for (const auto& [inf, name] : doomed) {
+      client::DeleteOptions del;
+      del.propagation_policy = "Background";
+      auto d = mgr_->client().Delete(inf->resource(), req.ns, name, del);
+      if (!d.ok() && d.status().code() != StatusCode::kNotFound) return d.status();
+    }
+    return Status::Ok();
   }
 
   // The domain of status.url: Knative mode reads Knative's config-domain (its default domain
@@ -530,10 +562,14 @@ class IsvcReconciler final : public Reconciler {
     };
     if (revs.empty() || annotation(revs.back().dep, kTemplateHashAnnotation) != hash) {
       int64_t next = revs.empty() ? 1 : revs.back().number + 1;
-      // The status remembers the newest number, so a deleted latest revision is not reused.
-      int64_t created = RevisionNumber(
-          component,
-          StringField(Field(Field(old_status, "components"), "predictor"), "latestCreatedRevision"));
+      // The status remembers the newest number, so a deleted latest revision is not reused
+      // (a Standard-mode status names Deployment generations instead: not revisions).
+      int64_t created =
+          StringField(old_status, "deploymentMode") != "Knative"
+              ? 0
+              : RevisionNumber(component, StringField(Field(Field(old_status, "components"),
+                                                            "predictor"),
+                                                      "latestCreatedRevision"));
       if (created >= next && (revs.empty() || created > revs.back().number)) next = created + 1;
       std::string rev = RevisionName(component, next);
       Rendered objs = RevisionObjects(isvc, rendered, rev, hash);
@@ -553,9 +589,11 @@ class IsvcReconciler final : public Reconciler {
 
     // Per revision: ready (once), or failed before it ever was.
     Rollout rollout;
-    const Json& old_pred = Field(Field(old_status, "components"), "predictor");
-    rollout.latest_rolledout = StringField(old_pred, "latestRolledoutRevision");
-    rollout.previous_rolledout = StringField(old_pred, "previousRolledoutRevision");
+    if (StringField(old_status, "deploymentMode") == "Knative") {  // else not revisions
+      const Json& old_pred = Field(Field(old_status, "components"), "predictor");
+      rollout.latest_rolledout = StringField(old_pred, "latestRolledoutRevision");
+      rollout.previous_rolledout = StringField(old_pred, "previousRolledoutRevision");
+    }
     rollout.latest_created = revs.back().name;
     Json latest_failure;
     for (const Rev& r : revs) {
