@@ -456,12 +456,20 @@ TEST_F(IsvcControllerTest, StorageCredentialsFromServiceAccountSecret) {
   ASSERT_TRUE(CreateIsvc("s3", R"({"serviceAccountName": "models", "model": {
       "modelFormat": {"name": "sklearn"}, "storageUri": "s3://bucket/iris"}})")
                   .ok());
-  ASSERT_TRUE(Eventually([&] { return Get(deployments_, "default", "s3-predictor").ok(); }));
-  Json pod = (*Get(deployments_, "default", "s3-predictor"))["spec"]["template"]["spec"];
-  const Json& init = pod["initContainers"][0];
+  // The informers may see the isvc before the account or Secret: the credentials arrive by
+  // the re-render their events trigger, if not at once.
+  Json pod;
   std::map<std::string, Json> env;
-  for (const Json& e : init["env"]) env[e["name"].get<std::string>()] = e;
-  ASSERT_TRUE(env.count("AWS_ACCESS_KEY_ID"));
+  ASSERT_TRUE(Eventually([&] {
+    auto d = Get(deployments_, "default", "s3-predictor");
+    if (!d.ok()) return false;
+    pod = (*d)["spec"]["template"]["spec"];
+    env.clear();
+    for (const Json& e : pod["initContainers"][0].value("env", Json::array())) {
+      env[e["name"].get<std::string>()] = e;
+    }
+    return env.count("AWS_ACCESS_KEY_ID") > 0;
+  }));
   EXPECT_EQ(env["AWS_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"]["name"], "s3creds");
   EXPECT_EQ(env["S3_ENDPOINT"]["value"], "minio.local:9000");
   EXPECT_EQ(env["S3_USE_HTTPS"]["value"], "0");
