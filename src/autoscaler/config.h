@@ -42,6 +42,8 @@ struct KpaConfig {
   // How long a revision may stay Activating (pods asked for, none ready) with no traffic left
   // before it is given up and scaled to 0: Knative's progress deadline (600 s) + 30 s.
   std::chrono::milliseconds activation_timeout{630'000};
+
+  bool operator==(const KpaConfig&) const = default;
 };
 
 // The panic window: stable_window × panic_window_percentage / 100, rounded to whole seconds and

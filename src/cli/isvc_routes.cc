@@ -4,17 +4,19 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "controllers/runtime/conditions.h"
+#include "controllers/runtime/json_fields.h"
+
 namespace skiff::cli {
 namespace {
 
-const Json& F(const Json& o, const char* k) {
-  static const Json kNull;
-  return o.is_object() && o.contains(k) ? o[k] : kNull;
-}
+using controllers::Field;
+using controllers::FindCondition;
+using controllers::StringField;
 
-std::string S(const Json& o, const char* k) {
-  const Json& v = F(o, k);
-  return v.is_string() ? v.get<std::string>() : "";
+bool IsConditionFalse(const Json& conditions, const char* type) {
+  const Json* c = FindCondition(conditions, type);
+  return c != nullptr && StringField(*c, "status") == "False";
 }
 
 // The ready "ip:port" addresses of Endpoints `key` ("ns/name").
@@ -23,12 +25,12 @@ std::vector<std::string> ReadyAddresses(const std::map<std::string, Json>& endpo
   std::vector<std::string> eps;
   auto it = endpoints.find(key);
   if (it == endpoints.end()) return eps;
-  for (const Json& subset : F(it->second, "subsets")) {
-    const Json& ports = F(subset, "ports");
-    if (!ports.is_array() || ports.empty() || !F(ports[0], "port").is_number_integer()) continue;
+  for (const Json& subset : Field(it->second, "subsets")) {
+    const Json& ports = Field(subset, "ports");
+    if (!ports.is_array() || ports.empty() || !Field(ports[0], "port").is_number_integer()) continue;
     std::string port = std::to_string(ports[0]["port"].get<int64_t>());
-    for (const Json& a : F(subset, "addresses")) {
-      if (!S(a, "ip").empty()) eps.push_back(S(a, "ip") + ":" + port);
+    for (const Json& a : Field(subset, "addresses")) {
+      if (!StringField(a, "ip").empty()) eps.push_back(StringField(a, "ip") + ":" + port);
     }
   }
   return eps;
@@ -55,17 +57,10 @@ gateway::Backend RevisionBackend(const std::string& ns, const std::string& revis
 // The ingress domain the controller chose, read back from status.url
 // ("http://NAME.NS.DOMAIN"); example.com before the controller wrote it.
 std::string DomainOf(const Json& isvc, const std::string& name, const std::string& ns) {
-  std::string top = UrlHost(S(F(isvc, "status"), "url"));
+  std::string top = UrlHost(StringField(Field(isvc, "status"), "url"));
   std::string prefix = name + "." + ns + ".";
   if (top.size() > prefix.size() && top.rfind(prefix, 0) == 0) return top.substr(prefix.size());
   return "example.com";
-}
-
-bool ConditionFalse(const Json& status, const std::string& type) {
-  for (const Json& c : F(status, "conditions")) {
-    if (S(c, "type") == type) return S(c, "status") == "False";
-  }
-  return false;
 }
 
 // Knative mode: the main hosts split by components.predictor.traffic, one route per tag. Before
@@ -74,14 +69,14 @@ bool ConditionFalse(const Json& status, const std::string& type) {
 void KnativeRoutes(const Json& isvc, const std::string& name, const std::string& ns,
                    const std::map<std::string, Json>& endpoints, gateway::Route base,
                    std::vector<gateway::Route>* routes) {
-  const Json& status = F(isvc, "status");
-  const Json& pred = F(F(status, "components"), "predictor");
+  const Json& status = Field(isvc, "status");
+  const Json& pred = Field(Field(status, "components"), "predictor");
   std::string domain = DomainOf(isvc, name, ns);
   std::string component = name + "-predictor";
   base.hosts = {name + "." + ns + "." + domain, component + "." + ns + "." + domain};
   // The predictor's containerConcurrency (queue-proxy's hard limit), for every revision: the
   // current spec's value, also for older revisions still taking traffic.
-  const Json& cc = F(F(F(isvc, "spec"), "predictor"), "containerConcurrency");
+  const Json& cc = Field(Field(Field(isvc, "spec"), "predictor"), "containerConcurrency");
   int64_t limit = cc.is_number_integer() ? std::clamp<int64_t>(cc.get<int64_t>(), 0, 1000) : 0;
   auto backend = [&](const std::string& rev, int weight) {
     gateway::Backend b = RevisionBackend(ns, rev, weight, endpoints);
@@ -90,9 +85,9 @@ void KnativeRoutes(const Json& isvc, const std::string& name, const std::string&
   };
 
   std::vector<gateway::Backend> backends;
-  for (const Json& t : F(pred, "traffic")) {
-    std::string rev = S(t, "revisionName");
-    int percent = F(t, "percent").is_number_integer() ? t["percent"].get<int>() : 0;
+  for (const Json& t : Field(pred, "traffic")) {
+    std::string rev = StringField(t, "revisionName");
+    int percent = Field(t, "percent").is_number_integer() ? t["percent"].get<int>() : 0;
     if (rev.empty()) continue;
     bool merged = false;
     for (gateway::Backend& b : backends) {
@@ -102,7 +97,7 @@ void KnativeRoutes(const Json& isvc, const std::string& name, const std::string&
       }
     }
     if (!merged) backends.push_back(backend(rev, percent));
-    std::string tag = S(t, "tag");
+    std::string tag = StringField(t, "tag");
     if (!tag.empty()) {
       gateway::Route tr = base;
       tr.hosts = {tag + "-" + component + "." + ns + "." + domain};
@@ -111,10 +106,10 @@ void KnativeRoutes(const Json& isvc, const std::string& name, const std::string&
     }
   }
   if (backends.empty()) {
-    std::string latest = S(pred, "latestCreatedRevision");
+    std::string latest = StringField(pred, "latestCreatedRevision");
     if (latest.empty()) return;
     gateway::Backend b = backend(latest, 100);
-    b.ready = !ConditionFalse(status, "PredictorConfigurationReady");
+    b.ready = !IsConditionFalse(Field(status, "conditions"), "PredictorConfigurationReady");
     backends.push_back(std::move(b));
   }
   base.backends = std::move(backends);
@@ -127,17 +122,17 @@ std::vector<gateway::Route> IsvcRoutes(const std::vector<Json>& isvcs,
                                        const std::map<std::string, Json>& endpoints) {
   std::vector<gateway::Route> routes;
   for (const Json& isvc : isvcs) {
-    const Json& meta = F(isvc, "metadata");
-    std::string name = S(meta, "name"), ns = S(meta, "namespace");
-    if (name.empty() || ns.empty() || F(meta, "deletionTimestamp").is_string()) continue;
+    const Json& meta = Field(isvc, "metadata");
+    std::string name = StringField(meta, "name"), ns = StringField(meta, "namespace");
+    if (name.empty() || ns.empty() || Field(meta, "deletionTimestamp").is_string()) continue;
     gateway::Route r;
-    const Json& timeout = F(F(F(isvc, "spec"), "predictor"), "timeout");
+    const Json& timeout = Field(Field(Field(isvc, "spec"), "predictor"), "timeout");
     if (timeout.is_number_integer() && timeout.get<int64_t>() > 0) {
       r.timeout = std::chrono::seconds(timeout.get<int64_t>());
     }
-    std::string mode = S(F(isvc, "status"), "deploymentMode");
+    std::string mode = StringField(Field(isvc, "status"), "deploymentMode");
     if (mode.empty()) {
-      std::string a = S(F(meta, "annotations"), "serving.kserve.io/deploymentMode");
+      std::string a = StringField(Field(meta, "annotations"), "serving.kserve.io/deploymentMode");
       mode = a == "Serverless" ? "Knative" : a;
     }
     if (mode == "Knative") {
@@ -148,7 +143,7 @@ std::vector<gateway::Route> IsvcRoutes(const std::vector<Json>& isvcs,
     std::string domain = DomainOf(isvc, name, ns);
     r.hosts = {name + "." + ns + "." + domain, name + "-" + ns + "." + domain};
     // The entry point: the transformer when there is one (it calls the predictor itself).
-    bool transformer = F(F(isvc, "spec"), "transformer").is_object();
+    bool transformer = Field(Field(isvc, "spec"), "transformer").is_object();
     r.backends.push_back(RevisionBackend(
         ns, name + (transformer ? "-transformer" : "-predictor"), 100, endpoints));
     routes.push_back(std::move(r));

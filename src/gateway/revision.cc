@@ -22,6 +22,7 @@ std::shared_ptr<Endpoint> Revision::PickLocked(std::span<const Endpoint* const> 
   auto avoided = [&](const Endpoint* e) {
     return std::find(avoid.begin(), avoid.end(), e) != avoid.end();
   };
+  const int64_t limit = container_concurrency_.load(std::memory_order_relaxed);
   Endpoint* best = nullptr;
   size_t best_index = 0;
   int64_t best_load = 0;
@@ -33,7 +34,7 @@ std::shared_ptr<Endpoint> Revision::PickLocked(std::span<const Endpoint* const> 
       Endpoint* e = endpoints_[i].get();
       if (pass == 0 && !avoid.empty() && avoided(e)) continue;
       int64_t load = e->outstanding.load(std::memory_order_relaxed);
-      if (container_concurrency_ > 0 && load >= container_concurrency_) continue;  // full
+      if (limit > 0 && load >= limit) continue;  // full
       // Strictly less: among equals the first from the rotating start wins (round-robin).
       if (best == nullptr || load < best_load) {
         best = e;
@@ -148,10 +149,12 @@ void Revision::ReleaseHeldLocked(std::vector<std::pair<Resume, std::shared_ptr<E
 
 void Revision::Release(Endpoint& endpoint) {
   endpoint.outstanding.fetch_sub(1, std::memory_order_relaxed);
+  // Without a limit no request ever waits for a slot: the proxy's hot path stays lock-free.
+  if (container_concurrency_.load(std::memory_order_relaxed) == 0) return;
   std::vector<std::pair<Resume, std::shared_ptr<Endpoint>>> released;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (container_concurrency_ == 0 || held_.empty() || shut_down_) return;
+    if (held_.empty() || shut_down_) return;
     ReleaseHeldLocked(&released);
   }
   for (auto& [resume, e] : released) resume(std::move(e));
@@ -161,8 +164,8 @@ void Revision::SetContainerConcurrency(int64_t limit) {
   std::vector<std::pair<Resume, std::shared_ptr<Endpoint>>> released;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (container_concurrency_ == limit) return;
-    container_concurrency_ = limit;
+    if (container_concurrency_.load(std::memory_order_relaxed) == limit) return;
+    container_concurrency_.store(limit, std::memory_order_relaxed);
     if (!shut_down_) ReleaseHeldLocked(&released);  // a higher limit frees slots
   }
   for (auto& [resume, e] : released) resume(std::move(e));

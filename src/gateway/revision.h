@@ -116,7 +116,8 @@ class Revision {
   std::deque<Held> held_;                             // guarded by mu_
   uint64_t next_ticket_ = 1;                          // guarded by mu_
   bool cold_reported_ = false;                        // guarded by mu_
-  int64_t container_concurrency_ = 0;                 // guarded by mu_
+  // Written under mu_; read without it by Release, so the unlimited case takes no lock.
+  std::atomic<int64_t> container_concurrency_{0};
   bool shut_down_ = false;                            // guarded by mu_
 };
 

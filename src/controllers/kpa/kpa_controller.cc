@@ -209,7 +209,7 @@ class KpaReconciler final : public Reconciler {
         e.kpa = std::make_unique<Kpa>(*cfg, now, ready);
         Restore(*e.kpa, annotations[kStateAnnotation], now);
         e.state = annotations[kStateAnnotation];
-      } else if (!SameConfig(e.kpa->config(), *cfg)) {
+      } else if (e.kpa->config() != *cfg) {
         e.kpa->UpdateConfig(*cfg);
       }
       auto poke = state_->pending_pokes_.find(key);
@@ -256,23 +256,6 @@ class KpaReconciler final : public Reconciler {
   }
 
  private:
-  static bool SameConfig(const KpaConfig& a, const KpaConfig& b) {
-    return a.metric == b.metric && a.target == b.target && a.total_target == b.total_target &&
-           a.target_burst_capacity == b.target_burst_capacity &&
-           a.stable_window == b.stable_window &&
-           a.panic_window_percentage == b.panic_window_percentage &&
-           a.panic_threshold_percentage == b.panic_threshold_percentage &&
-           a.max_scale_up_rate == b.max_scale_up_rate &&
-           a.max_scale_down_rate == b.max_scale_down_rate &&
-           a.enable_scale_to_zero == b.enable_scale_to_zero &&
-           a.scale_to_zero_grace == b.scale_to_zero_grace && a.pod_retention == b.pod_retention &&
-           a.scale_down_delay == b.scale_down_delay && a.min_scale == b.min_scale &&
-           a.max_scale == b.max_scale && a.initial_scale == b.initial_scale &&
-           a.activation_scale == b.activation_scale && a.tick == b.tick &&
-           a.activator_capacity == b.activator_capacity &&
-           a.activation_timeout == b.activation_timeout;
-  }
-
   static void Restore(Kpa& kpa, const std::string& state, Steady::time_point now) {
     size_t comma = state.find(',');
     if (comma == std::string::npos) return;
